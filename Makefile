@@ -1,0 +1,38 @@
+# virtio-gpu-xenlend: the top-level driver.  See README.md.
+#
+#   make            build qemu-system-x86_64 (configures first if needed)
+#   make check      build and run our unit tests and qtests
+#   make shell      a shell in the build environment
+#
+# Everything runs in the Debian trixie build environment (build-env/).
+
+BUILD ?= build
+RUN := build-env/run
+QEMU_BUILD := $(BUILD)/qemu
+
+.PHONY: all prepare check shell clean distclean
+
+all: prepare
+	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
+	ln -sfn qemu/qemu-system-x86_64 $(BUILD)/qemu-system-x86_64
+
+$(QEMU_BUILD)/build.ninja:
+	./configure --build-dir=$(BUILD)
+
+# Cheap when nothing changed: re-applies patches/ only when they change and
+# links new overlay files into the source tree.
+prepare: $(QEMU_BUILD)/build.ninja
+	$(RUN) build-env/prepare-source.sh $(BUILD)/src
+	$(RUN) build-env/overlay.sh $(BUILD)/src
+
+check: all
+	$(RUN) build-env/check.py --build $(BUILD)
+
+shell:
+	$(RUN) bash
+
+clean:
+	-$(RUN) ninja -C $(QEMU_BUILD) clean
+
+distclean:
+	rm -rf $(BUILD)

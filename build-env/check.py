@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Run virtio-gpu-xenlend's test suites and print one summary line.
+
+The unit tests and qtests are QEMU meson tests whose names mention
+xenlend or xen-lend; they are built (only they and the emulator) and run
+through QEMU's meson test harness.  Each TAP test case counts once.
+The last line printed is 'N passed, N failed'.  Runs inside the build
+environment (build-env/run).
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+
+OURS = re.compile(r"xen-?lend", re.IGNORECASE)
+
+
+def meson_tests(qemu_build):
+    out = subprocess.run(["meson", "introspect", "--tests", qemu_build],
+                         check=True, capture_output=True, text=True).stdout
+    return [t for t in json.loads(out) if OURS.search(t["name"])]
+
+
+def ninja_target(qemu_build, path):
+    return os.path.relpath(path, os.path.abspath(qemu_build))
+
+
+def count_tap(stdout):
+    passed = failed = skipped = 0
+    for line in stdout.splitlines():
+        if line.startswith("not ok"):
+            if "# TODO" in line:
+                skipped += 1
+            else:
+                failed += 1
+        elif line.startswith("ok"):
+            if "# SKIP" in line:
+                skipped += 1
+            else:
+                passed += 1
+    return passed, failed, skipped
+
+
+def run_meson_suites(qemu_build, extra_args):
+    tests = meson_tests(qemu_build)
+    if not tests:
+        print("check: no xenlend tests are registered in", qemu_build)
+        return 0, 1, 0
+    targets = sorted({ninja_target(qemu_build, t["cmd"][0]) for t in tests})
+    if subprocess.run(["ninja", "-C", qemu_build, "qemu-system-x86_64"]
+                      + targets).returncode:
+        print("check: building the tests failed")
+        return 0, len(tests), 0
+    log = os.path.join(qemu_build, "meson-logs", "testlog.json")
+    if os.path.exists(log):
+        os.unlink(log)
+    subprocess.run(["meson", "test", "-C", qemu_build, "--no-rebuild",
+                    "--print-errorlogs"] + extra_args
+                   + [t["name"] for t in tests])
+    passed = failed = skipped = 0
+    seen = set()
+    with open(log) as f:
+        for line in f:
+            result = json.loads(line)
+            seen.add(result["name"].split(" / ")[-1])
+            p, fl, s = count_tap(result.get("stdout") or "")
+            # a test binary that died without reporting counts as a failure
+            if result["result"] not in ("OK", "SKIP", "EXPECTEDFAIL") \
+                    and fl == 0:
+                fl = 1
+            passed, failed, skipped = passed + p, failed + fl, skipped + s
+    failed += len({t["name"] for t in tests} - seen)
+    return passed, failed, skipped
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("meson_args", nargs="*",
+                    help="extra arguments for 'meson test'")
+    args = ap.parse_args()
+    qemu_build = os.path.join(args.build, "qemu")
+
+    passed, failed, skipped = run_meson_suites(qemu_build, args.meson_args)
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
