@@ -17,7 +17,7 @@ $QEMU_DEBIAN_SHA256  $QEMU_DEBIAN
 SUMS
 }
 
-if ! verify 2>/dev/null; then
+if ! verify >/dev/null 2>&1; then
     rm -f "$QEMU_DSC" "$QEMU_ORIG" "$QEMU_DEBIAN"
     echo "fetch-qemu: downloading qemu $QEMU_DEB_VERSION source" >&2
     if ! apt-get source --download-only -qq -o APT::Sandbox::User=root "qemu=$QEMU_DEB_VERSION" >&2; then
@@ -29,7 +29,7 @@ if ! verify 2>/dev/null; then
             exit 1
         }
     fi
-    verify || {
+    verify >&2 || {
         echo "fetch-qemu: checksum mismatch for the qemu source in $dir" >&2
         exit 1
     }
