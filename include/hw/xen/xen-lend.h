@@ -40,7 +40,13 @@ typedef struct XenLendExtent {
 #define XEN_LEND_CAP_LEND       (1u << 0)  /* lending works at all */
 #define XEN_LEND_CAP_2M         (1u << 1)  /* 2 MiB p2m entries */
 
-typedef struct XenLendHandle XenLendHandle;
+typedef struct XenLendBackendOps XenLendBackendOps;
+
+/* An open lend handle for one domain; backends embed it first. */
+typedef struct XenLendHandle {
+    const XenLendBackendOps *ops;
+    uint32_t domid;
+} XenLendHandle;
 
 /*
  * A lend backend, in the style of include/hw/xen/xen_backend_ops.h.
@@ -51,7 +57,7 @@ typedef struct XenLendHandle XenLendHandle;
  * the caller aborts if it does (continuing would let the guest reach
  * memory that is about to be freed).
  */
-typedef struct XenLendBackendOps {
+struct XenLendBackendOps {
     const char *name;
     XenLendHandle *(*open)(uint32_t domid, Error **errp);
     uint32_t (*capabilities)(XenLendHandle *h);
@@ -67,7 +73,7 @@ typedef struct XenLendBackendOps {
     void (*set_window)(XenLendHandle *h, uint64_t gfn, uint64_t nr_pages,
                        bool add);
     void (*close)(XenLendHandle *h);
-} XenLendBackendOps;
+};
 
 extern const XenLendBackendOps xen_lend_privcmd_ops;
 extern const XenLendBackendOps xen_lend_emu_ops;

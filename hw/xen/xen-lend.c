@@ -1,0 +1,351 @@
+/*
+ * Xen memory lending: the lend listener and the platform
+ *
+ * Each registered hostmem container gets a MemoryListener on
+ * address_space_memory, as hw/xen/xen_pt.c does for a passed-through
+ * device.  The listener picks the RAM sections that belong to its
+ * container, turns them into extents of whole pages (2 MiB where both
+ * sides allow), queues them in region_add/region_del and issues them in
+ * commit: all revokes first, then all lends, one batch each.  It follows
+ * BAR moves and decode changes by itself because it works on sections.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/main-loop.h"
+#include "exec/address-spaces.h"
+#include "system/xen.h"
+#include "hw/xen/xen.h"
+#include "hw/xen/xen-lend.h"
+#include "hw/xen/xen-lend-internal.h"
+#include "trace.h"
+
+static XenLendPlatform platform;
+static bool platform_set;
+static QTAILQ_HEAD(, XenLendClient) clients = QTAILQ_HEAD_INITIALIZER(clients);
+
+void xen_lend_platform_set(const XenLendBackendOps *ops, XenLendHandle *h,
+                           uint32_t domid, const char *unavailable_reason)
+{
+    assert(!platform_set);
+    platform.ops = ops;
+    platform.handle = h;
+    platform.domid = domid;
+    platform.unavailable_reason = h ? NULL : g_strdup(unavailable_reason);
+    platform_set = true;
+}
+
+const XenLendPlatform *xen_lend_platform_get(void)
+{
+    if (!platform_set) {
+        if (xen_enabled()) {
+            /* the Xen accelerator always sets it; be explicit if not */
+            xen_lend_platform_set(&xen_lend_privcmd_ops, NULL, xen_domid,
+                                  "the Xen accelerator opened no lend handle");
+        } else {
+            /* off Xen the hypervisor's part is played by a software p2m */
+            xen_lend_platform_set(&xen_lend_emu_ops,
+                                  xen_lend_emu_ops.open(0, &error_abort), 0,
+                                  NULL);
+        }
+    }
+    return &platform;
+}
+
+bool xen_lend_available(Error **errp)
+{
+    const XenLendPlatform *p = xen_lend_platform_get();
+
+    if (!p->handle) {
+        error_setg(errp, "Xen memory lending is not available: %s",
+                   p->unavailable_reason);
+        return false;
+    }
+    if (!(p->ops->capabilities(p->handle) & XEN_LEND_CAP_LEND)) {
+        error_setg(errp, "Xen memory lending is not available: the %s "
+                   "backend cannot lend", p->ops->name);
+        return false;
+    }
+    return true;
+}
+
+static int cmp_gfn(const void *pa, const void *pb)
+{
+    const XenLendExtent *a = pa, *b = pb;
+
+    return a->gfn < b->gfn ? -1 : a->gfn > b->gfn;
+}
+
+/* Index of the lent extent starting at @gfn, or -1. */
+static int lent_find(GArray *lent, uint64_t gfn)
+{
+    XenLendExtent key = { .gfn = gfn };
+    XenLendExtent *e = bsearch(&key, lent->data, lent->len,
+                               sizeof(XenLendExtent), cmp_gfn);
+
+    return e ? e - (XenLendExtent *)lent->data : -1;
+}
+
+/*
+ * If @section belongs to @c's container, the offset of its start within
+ * the container.
+ */
+static bool section_in_container(XenLendClient *c,
+                                 MemoryRegionSection *section,
+                                 uint64_t *offset)
+{
+    uint64_t off = section->offset_within_region;
+
+    for (MemoryRegion *mr = section->mr; mr; mr = mr->container) {
+        if (mr == c->container) {
+            *offset = off;
+            return true;
+        }
+        off += mr->addr;
+    }
+    return false;
+}
+
+static bool section_extents(XenLendClient *c, MemoryRegionSection *section,
+                            GArray *out, uint64_t *unlendable)
+{
+    uint64_t in_container, gpa, hva, size;
+
+    if (!memory_region_is_ram(section->mr) ||
+        !section_in_container(c, section, &in_container)) {
+        return false;
+    }
+    gpa = section->offset_within_address_space;
+    size = int128_get64(section->size);
+    hva = (uintptr_t)memory_region_get_ram_ptr(section->mr) +
+          section->offset_within_region;
+    *unlendable = xen_lend_split_section(gpa, hva, size, out);
+    if (*unlendable) {
+        trace_xen_lend_unlendable(gpa, size, *unlendable);
+    }
+    c->window_gfn_new = (gpa - in_container) >> XEN_LEND_PAGE_SHIFT;
+    return true;
+}
+
+static void xen_lend_region_add(MemoryListener *listener,
+                                MemoryRegionSection *section)
+{
+    XenLendClient *c = container_of(listener, XenLendClient, listener);
+    uint64_t unlendable;
+
+    if (section_extents(c, section, c->to_lend, &unlendable)) {
+        c->stats.unlendable_bytes += unlendable;
+    }
+}
+
+static void xen_lend_region_del(MemoryListener *listener,
+                                MemoryRegionSection *section)
+{
+    XenLendClient *c = container_of(listener, XenLendClient, listener);
+    g_autoptr(GArray) ext = g_array_new(false, false, sizeof(XenLendExtent));
+    uint64_t unlendable;
+
+    if (!section_extents(c, section, ext, &unlendable)) {
+        return;
+    }
+    c->stats.unlendable_bytes -= unlendable;
+    /* only what was lent is revoked: a section whose lend failed was not */
+    for (unsigned i = 0; i < ext->len; i++) {
+        XenLendExtent *e = &g_array_index(ext, XenLendExtent, i);
+
+        if (lent_find(c->lent, e->gfn) >= 0) {
+            g_array_append_val(c->to_revoke, *e);
+        }
+    }
+}
+
+static uint64_t batch_pages(GArray *batch, uint64_t *superpages)
+{
+    uint64_t pages = 0;
+
+    *superpages = 0;
+    for (unsigned i = 0; i < batch->len; i++) {
+        XenLendExtent *e = &g_array_index(batch, XenLendExtent, i);
+
+        pages += e->nr_pages;
+        if (e->flags & XEN_LEND_EXTENT_2M) {
+            *superpages += e->nr_pages / XEN_LEND_PAGES_PER_2M;
+        }
+    }
+    return pages;
+}
+
+static void trace_batch(const char *op, uint32_t domid, GArray *batch)
+{
+    for (unsigned i = 0; i < batch->len; i++) {
+        XenLendExtent *e = &g_array_index(batch, XenLendExtent, i);
+
+        trace_xen_lend_extent(op, domid, e->gfn, e->uaddr, e->nr_pages,
+                              e->flags);
+    }
+}
+
+static void commit_revokes(XenLendClient *c, XenLendHandle *h)
+{
+    Error *err = NULL;
+    uint64_t pages, superpages;
+    int ret;
+
+    if (!c->to_revoke->len) {
+        return;
+    }
+    pages = batch_pages(c->to_revoke, &superpages);
+    trace_batch("revoke", h->domid, c->to_revoke);
+    ret = h->ops->revoke(h, (XenLendExtent *)c->to_revoke->data,
+                         c->to_revoke->len, &err);
+    trace_xen_lend_batch("revoke", h->domid, c->to_revoke->len, pages, ret);
+    if (ret) {
+        /*
+         * The memory behind these pages is about to be unmapped or freed;
+         * carrying on would hand the guest whatever reuses it (I3).
+         */
+        for (unsigned i = 0; i < c->to_revoke->len; i++) {
+            XenLendExtent *e = &g_array_index(c->to_revoke, XenLendExtent, i);
+
+            error_report("xen-lend: revoke failed for domain %u: gfn 0x%"
+                         PRIx64 " size 0x%" PRIx64, h->domid, e->gfn,
+                         e->nr_pages << XEN_LEND_PAGE_SHIFT);
+        }
+        error_report_err(err);
+        error_report("xen-lend: aborting: the guest could otherwise reach "
+                     "memory that QEMU is about to release");
+        abort();
+    }
+    for (unsigned i = 0; i < c->to_revoke->len; i++) {
+        int idx = lent_find(c->lent,
+                            g_array_index(c->to_revoke, XenLendExtent, i).gfn);
+
+        assert(idx >= 0);
+        g_array_remove_index(c->lent, idx);
+    }
+    c->stats.revoke_calls++;
+    c->stats.lent_pages -= pages;
+    c->stats.lent_2m_pages -= superpages;
+    g_array_set_size(c->to_revoke, 0);
+}
+
+static void commit_window(XenLendClient *c, XenLendHandle *h)
+{
+    uint64_t pages = memory_region_size(c->container) >> XEN_LEND_PAGE_SHIFT;
+
+    if (!h->ops->set_window || c->window_gfn_new == c->window_gfn) {
+        return;
+    }
+    if (c->window_gfn != XEN_LEND_NO_WINDOW) {
+        h->ops->set_window(h, c->window_gfn, pages, false);
+    }
+    h->ops->set_window(h, c->window_gfn_new, pages, true);
+    trace_xen_lend_window(h->domid, c->window_gfn, c->window_gfn_new, pages);
+    c->window_gfn = c->window_gfn_new;
+}
+
+static void commit_lends(XenLendClient *c, XenLendHandle *h)
+{
+    Error *err = NULL;
+    uint64_t pages, superpages;
+    int ret;
+
+    if (!c->to_lend->len) {
+        return;
+    }
+    pages = batch_pages(c->to_lend, &superpages);
+    trace_batch("lend", h->domid, c->to_lend);
+    ret = h->ops->lend(h, (XenLendExtent *)c->to_lend->data, c->to_lend->len,
+                       &err);
+    trace_xen_lend_batch("lend", h->domid, c->to_lend->len, pages, ret);
+    c->stats.lend_calls++;
+    if (ret) {
+        c->stats.lend_failures++;
+        if (c->ops && c->ops->lend_failed) {
+            c->ops->lend_failed(c->opaque, ret, error_get_pretty(err));
+        }
+        error_free(err);
+    } else {
+        g_array_append_vals(c->lent, c->to_lend->data, c->to_lend->len);
+        g_array_sort(c->lent, cmp_gfn);
+        c->stats.lent_pages += pages;
+        c->stats.lent_2m_pages += superpages;
+    }
+    g_array_set_size(c->to_lend, 0);
+}
+
+static void xen_lend_commit(MemoryListener *listener)
+{
+    XenLendClient *c = container_of(listener, XenLendClient, listener);
+    XenLendHandle *h = xen_lend_platform_get()->handle;
+
+    commit_revokes(c, h);
+    commit_window(c, h);
+    commit_lends(c, h);
+}
+
+XenLendClient *xen_lend_register(MemoryRegion *container,
+                                 const XenLendClientOps *ops, void *opaque,
+                                 Error **errp)
+{
+    XenLendClient *c;
+
+    if (!xen_lend_available(errp)) {
+        return NULL;
+    }
+    c = g_new0(XenLendClient, 1);
+    c->container = container;
+    c->ops = ops;
+    c->opaque = opaque;
+    c->to_lend = g_array_new(false, false, sizeof(XenLendExtent));
+    c->to_revoke = g_array_new(false, false, sizeof(XenLendExtent));
+    c->lent = g_array_new(false, false, sizeof(XenLendExtent));
+    c->window_gfn = c->window_gfn_new = XEN_LEND_NO_WINDOW;
+    c->listener = (MemoryListener) {
+        .name = "xen-lend",
+        .region_add = xen_lend_region_add,
+        .region_del = xen_lend_region_del,
+        .commit = xen_lend_commit,
+        .priority = MEMORY_LISTENER_PRIORITY_ACCEL,
+    };
+    QTAILQ_INSERT_TAIL(&clients, c, next);
+    memory_listener_register(&c->listener, &address_space_memory);
+    return c;
+}
+
+void xen_lend_unregister(XenLendClient *c)
+{
+    XenLendHandle *h = xen_lend_platform_get()->handle;
+
+    /* replays region_del and commit: whatever is still lent is revoked */
+    memory_listener_unregister(&c->listener);
+    assert(!c->lent->len);
+    if (c->window_gfn != XEN_LEND_NO_WINDOW && h->ops->set_window) {
+        h->ops->set_window(h, c->window_gfn,
+                           memory_region_size(c->container) >>
+                           XEN_LEND_PAGE_SHIFT, false);
+    }
+    QTAILQ_REMOVE(&clients, c, next);
+    g_array_free(c->to_lend, true);
+    g_array_free(c->to_revoke, true);
+    g_array_free(c->lent, true);
+    g_free(c);
+}
+
+void xen_lend_client_stats(XenLendClient *c, XenLendClientStats *stats)
+{
+    *stats = c->stats;
+}
+
+XenLendClient *xen_lend_client_first(void)
+{
+    return QTAILQ_FIRST(&clients);
+}
+
+XenLendClient *xen_lend_client_next(XenLendClient *c)
+{
+    return QTAILQ_NEXT(c, next);
+}

@@ -1,0 +1,34 @@
+/*
+ * Xen memory lending: the listener's per-client state, shared with the
+ * QMP query.  Not for devices: they use include/hw/xen/xen-lend.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_XEN_XEN_LEND_INTERNAL_H
+#define HW_XEN_XEN_LEND_INTERNAL_H
+
+#include "qemu/queue.h"
+#include "hw/xen/xen-lend.h"
+#include "hw/xen/xen-lend-emu.h"
+
+#define XEN_LEND_NO_WINDOW UINT64_MAX
+
+struct XenLendClient {
+    MemoryListener listener;
+    MemoryRegion *container;
+    const XenLendClientOps *ops;
+    void *opaque;
+    GArray *to_lend;            /* XenLendExtent queued by region_add */
+    GArray *to_revoke;          /* XenLendExtent queued by region_del */
+    GArray *lent;               /* XenLendExtent lent now, by gfn */
+    uint64_t window_gfn;        /* the window claimed from the backend */
+    uint64_t window_gfn_new;    /* where the container is now */
+    XenLendClientStats stats;
+    QTAILQ_ENTRY(XenLendClient) next;
+};
+
+XenLendClient *xen_lend_client_first(void);
+XenLendClient *xen_lend_client_next(XenLendClient *c);
+
+#endif
