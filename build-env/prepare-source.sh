@@ -59,9 +59,14 @@ fi
 patches_id=$(cd "$top/patches" && cat series $(grep -v '^#' series) |
              sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamps/patches" 2>/dev/null)" != "$patches_id" ]; then
-    git_src checkout -q -f upstream -- .
+    # Back to upstream touching only what the old patches changed, so
+    # that ninja rebuilds no more than the new patches need.
+    git_src diff --name-only -z upstream |
+        xargs -0 -r git -C "$src" checkout -q -f upstream --
     git_src reset -q upstream
-    git_src clean -q -f -d -e '/build*'
+    # files the old patches created (our overlay links stay)
+    git_src ls-files -o -z | (cd "$src" &&
+        while IFS= read -r -d '' f; do [ -L "$f" ] || rm -f "$f"; done)
     rm -f "$stamps/patches"
     while read -r p; do
         case "$p" in ''|'#'*) continue ;; esac

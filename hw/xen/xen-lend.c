@@ -109,57 +109,67 @@ static bool section_in_container(XenLendClient *c,
     return false;
 }
 
-static bool section_extents(XenLendClient *c, MemoryRegionSection *section,
-                            GArray *out, uint64_t *unlendable)
+static void section_free(gpointer p)
 {
-    uint64_t in_container, gpa, hva, size;
+    XenLendSection *sec = p;
 
-    if (!memory_region_is_ram(section->mr) ||
-        !section_in_container(c, section, &in_container)) {
-        return false;
-    }
-    gpa = section->offset_within_address_space;
-    size = int128_get64(section->size);
-    hva = (uintptr_t)memory_region_get_ram_ptr(section->mr) +
-          section->offset_within_region;
-    *unlendable = xen_lend_split_section(gpa, hva, size, out);
-    if (*unlendable) {
-        trace_xen_lend_unlendable(gpa, size, *unlendable);
-    }
-    c->window_gfn_new = (gpa - in_container) >> XEN_LEND_PAGE_SHIFT;
-    return true;
+    g_array_free(sec->ext, true);
+    g_free(sec);
 }
 
+/*
+ * The container is looked up when a section is added; when it goes, the
+ * memory region may already have left the container, so the section is
+ * found again by its guest address (sections of one address space are
+ * disjoint).
+ */
 static void xen_lend_region_add(MemoryListener *listener,
                                 MemoryRegionSection *section)
 {
     XenLendClient *c = container_of(listener, XenLendClient, listener);
-    uint64_t unlendable;
+    XenLendSection *sec;
+    uint64_t in_container, hva;
 
-    if (section_extents(c, section, c->to_lend, &unlendable)) {
-        c->stats.unlendable_bytes += unlendable;
+    if (!memory_region_is_ram(section->mr) ||
+        !section_in_container(c, section, &in_container)) {
+        return;
     }
+    sec = g_new0(XenLendSection, 1);
+    sec->mr = section->mr;
+    sec->gpa = section->offset_within_address_space;
+    sec->size = int128_get64(section->size);
+    sec->ext = g_array_new(false, false, sizeof(XenLendExtent));
+    hva = (uintptr_t)memory_region_get_ram_ptr(section->mr) +
+          section->offset_within_region;
+    sec->unlendable = xen_lend_split_section(sec->gpa, hva, sec->size,
+                                             sec->ext);
+    if (sec->unlendable) {
+        trace_xen_lend_unlendable(sec->gpa, sec->size, sec->unlendable);
+    }
+    c->stats.unlendable_bytes += sec->unlendable;
+    c->window_gfn_new = (sec->gpa - in_container) >> XEN_LEND_PAGE_SHIFT;
+    g_hash_table_insert(c->sections, &sec->gpa, sec);
+    g_ptr_array_add(c->adding, sec);
+    g_array_append_vals(c->to_lend, sec->ext->data, sec->ext->len);
 }
 
 static void xen_lend_region_del(MemoryListener *listener,
                                 MemoryRegionSection *section)
 {
     XenLendClient *c = container_of(listener, XenLendClient, listener);
-    g_autoptr(GArray) ext = g_array_new(false, false, sizeof(XenLendExtent));
-    uint64_t unlendable;
+    uint64_t gpa = section->offset_within_address_space;
+    XenLendSection *sec = g_hash_table_lookup(c->sections, &gpa);
 
-    if (!section_extents(c, section, ext, &unlendable)) {
+    if (!sec || sec->mr != section->mr) {
         return;
     }
-    c->stats.unlendable_bytes -= unlendable;
+    assert(sec->size == int128_get64(section->size));
+    c->stats.unlendable_bytes -= sec->unlendable;
     /* only what was lent is revoked: a section whose lend failed was not */
-    for (unsigned i = 0; i < ext->len; i++) {
-        XenLendExtent *e = &g_array_index(ext, XenLendExtent, i);
-
-        if (lent_find(c->lent, e->gfn) >= 0) {
-            g_array_append_val(c->to_revoke, *e);
-        }
+    if (sec->lent) {
+        g_array_append_vals(c->to_revoke, sec->ext->data, sec->ext->len);
     }
+    g_hash_table_remove(c->sections, &gpa);
 }
 
 static uint64_t batch_pages(GArray *batch, uint64_t *superpages)
@@ -269,6 +279,9 @@ static void commit_lends(XenLendClient *c, XenLendHandle *h)
         }
         error_free(err);
     } else {
+        for (unsigned i = 0; i < c->adding->len; i++) {
+            ((XenLendSection *)g_ptr_array_index(c->adding, i))->lent = true;
+        }
         g_array_append_vals(c->lent, c->to_lend->data, c->to_lend->len);
         g_array_sort(c->lent, cmp_gfn);
         c->stats.lent_pages += pages;
@@ -285,6 +298,7 @@ static void xen_lend_commit(MemoryListener *listener)
     commit_revokes(c, h);
     commit_window(c, h);
     commit_lends(c, h);
+    g_ptr_array_set_size(c->adding, 0);
 }
 
 XenLendClient *xen_lend_register(MemoryRegion *container,
@@ -303,6 +317,9 @@ XenLendClient *xen_lend_register(MemoryRegion *container,
     c->to_lend = g_array_new(false, false, sizeof(XenLendExtent));
     c->to_revoke = g_array_new(false, false, sizeof(XenLendExtent));
     c->lent = g_array_new(false, false, sizeof(XenLendExtent));
+    c->sections = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                        section_free);
+    c->adding = g_ptr_array_new();
     c->window_gfn = c->window_gfn_new = XEN_LEND_NO_WINDOW;
     c->listener = (MemoryListener) {
         .name = "xen-lend",
@@ -332,6 +349,8 @@ void xen_lend_unregister(XenLendClient *c)
     g_array_free(c->to_lend, true);
     g_array_free(c->to_revoke, true);
     g_array_free(c->lent, true);
+    g_hash_table_destroy(c->sections);
+    g_ptr_array_free(c->adding, true);
     g_free(c);
 }
 

@@ -14,6 +14,16 @@
 
 #define XEN_LEND_NO_WINDOW UINT64_MAX
 
+/* A section of the container the listener was given, by guest address */
+typedef struct XenLendSection {
+    MemoryRegion *mr;
+    uint64_t gpa;
+    uint64_t size;
+    uint64_t unlendable;
+    GArray *ext;                /* XenLendExtent, its whole pages */
+    bool lent;
+} XenLendSection;
+
 struct XenLendClient {
     MemoryListener listener;
     MemoryRegion *container;
@@ -22,6 +32,8 @@ struct XenLendClient {
     GArray *to_lend;            /* XenLendExtent queued by region_add */
     GArray *to_revoke;          /* XenLendExtent queued by region_del */
     GArray *lent;               /* XenLendExtent lent now, by gfn */
+    GHashTable *sections;       /* gpa -> XenLendSection */
+    GPtrArray *adding;          /* XenLendSection queued by region_add */
     uint64_t window_gfn;        /* the window claimed from the backend */
     uint64_t window_gfn_new;    /* where the container is now */
     XenLendClientStats stats;
