@@ -218,8 +218,10 @@ static void p2m_remove(XenLendEmu *emu, uint64_t gfn, uint64_t nr)
         emu->counters.lent_pages -= e.nr_pages;
         emu->counters.lent_superpages -= superpages(&e);
 
-        /* what is left either side; a shattered 2 MiB run keeps 2 MiB
-         * pages only where it is still whole 2 MiB pages */
+        /*
+         * What is left either side; a shattered 2 MiB run keeps 2 MiB
+         * pages only where it is still whole 2 MiB pages.
+         */
         parts[0].nr_pages = gfn > e.gfn ? gfn - e.gfn : 0;
         parts[1].gfn = MAX(end, e.gfn);
         parts[1].nr_pages = ext_end(&e) > end ? ext_end(&e) - end : 0;
