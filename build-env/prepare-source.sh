@@ -66,7 +66,9 @@ if [ "$(cat "$stamps/patches" 2>/dev/null)" != "$patches_id" ]; then
     git_src reset -q upstream
     # files the old patches created (our overlay links stay)
     git_src ls-files -o -z | (cd "$src" &&
-        while IFS= read -r -d '' f; do [ -L "$f" ] || rm -f "$f"; done)
+        while IFS= read -r -d '' f; do
+            [ -L "$f" ] || [ -d "$f" ] || rm -f "$f"
+        done)
     rm -f "$stamps/patches"
     while read -r p; do
         case "$p" in ''|'#'*) continue ;; esac

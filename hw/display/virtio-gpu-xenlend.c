@@ -1,14 +1,39 @@
 /*
  * virtio-gpu-xenlend: the virtio device
  *
+ * virtio-gpu with virglrenderer (virgl and venus), blob resources and a
+ * hostmem BAR whose mapped blobs are lent to the guest (the Xen lend
+ * listener) rather than trapped.  Upstream's virgl command handling does
+ * everything but the blob mapping commands, which this device owns so
+ * that it can validate them, order revoke before release on every path,
+ * and choose between lending and trapping.
+ *
+ * Headless by default: without a GL display, virglrenderer makes its own
+ * surfaceless EGL context (llvmpipe here, the domain's GPU in production).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qemu/iov.h"
 #include "qemu/module.h"
+#include "qemu/rcu.h"
+#include "hw/qdev-properties.h"
+#include "hw/qdev-properties-system.h"
+#include "migration/blocker.h"
+#include "system/system.h"
+#include "ui/console.h"
+#include "hw/virtio/virtio-gpu-bswap.h"
 #include "hw/virtio/virtio-gpu-xenlend.h"
+
+#include <virglrenderer.h>
+
+static void (*parent_handle_ctrl)(VirtIODevice *vdev, VirtQueue *vq);
+static void (*parent_reset)(VirtIODevice *vdev);
+static void (*parent_unrealize)(DeviceState *dev);
 
 bool virtio_gpu_xenlend_check_hostmem(uint64_t hostmem, Error **errp)
 {
@@ -24,46 +49,315 @@ bool virtio_gpu_xenlend_check_hostmem(uint64_t hostmem, Error **errp)
     return true;
 }
 
-static void virtio_gpu_xenlend_device_realize(DeviceState *qdev, Error **errp)
+/* Answer a command this device handled itself, as upstream's tail does. */
+static void xenlend_complete(VirtIOGPU *g, struct virtio_gpu_ctrl_command *cmd)
 {
+    if (cmd->finished) {
+        return;
+    }
+    if (cmd->error) {
+        virtio_gpu_ctrl_response_nodata(g, cmd, cmd->error);
+        return;
+    }
+    if (!(cmd->cmd_hdr.flags & VIRTIO_GPU_FLAG_FENCE)) {
+        virtio_gpu_ctrl_response_nodata(g, cmd, VIRTIO_GPU_RESP_OK_NODATA);
+        return;
+    }
+    if (cmd->cmd_hdr.flags & VIRTIO_GPU_FLAG_INFO_RING_IDX) {
+        virgl_renderer_context_create_fence(cmd->cmd_hdr.ctx_id,
+                                            VIRGL_RENDERER_FENCE_FLAG_MERGEABLE,
+                                            cmd->cmd_hdr.ring_idx,
+                                            cmd->cmd_hdr.fence_id);
+        return;
+    }
+    virgl_renderer_create_fence(cmd->cmd_hdr.fence_id, cmd->cmd_hdr.type);
+}
+
+/* Upstream creates the blob; this device remembers whether it is mappable */
+static void xenlend_cmd_create_blob(VirtIOGPUXenLend *x,
+                                    struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPU *g = VIRTIO_GPU(x);
+    struct virtio_gpu_resource_create_blob cblob;
+    bool known;
+
+    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &cblob,
+                   sizeof(cblob)) != sizeof(cblob)) {
+        virtio_gpu_virgl_process_cmd(g, cmd);   /* it reports the error */
+        return;
+    }
+    virtio_gpu_create_blob_bswap(&cblob);
+    known = virtio_gpu_find_resource(g, cblob.resource_id);
+    virtio_gpu_virgl_process_cmd(g, cmd);
+    if (!known && virtio_gpu_find_resource(g, cblob.resource_id)) {
+        g_hash_table_insert(x->blob_flags,
+                            GUINT_TO_POINTER(cblob.resource_id),
+                            GUINT_TO_POINTER((cblob.blob_mem & 0xffff) |
+                                             cblob.blob_flags << 16));
+    }
+}
+
+/* Returns false while the resource's blob memory waits to be released */
+static bool xenlend_cmd_unref(VirtIOGPUXenLend *x,
+                              struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_resource_unref unref;
+
+    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &unref,
+                   sizeof(unref)) == sizeof(unref)) {
+        uint32_t id = le32_to_cpu(unref.resource_id);
+
+        /* I2: out of the BAR and released before the renderer frees it */
+        if (!xenlend_unmap_resource(x, id)) {
+            return false;
+        }
+        g_hash_table_remove(x->blob_flags, GUINT_TO_POINTER(id));
+    }
+    virtio_gpu_virgl_process_cmd(VIRTIO_GPU(x), cmd);
+    return true;
+}
+
+static void xenlend_process_cmd(VirtIOGPU *g,
+                                struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(g);
+    bool resumed = x->suspended == cmd;
+    bool done = true;
+
+    x->suspended = NULL;
+    VIRTIO_GPU_FILL_CMD(cmd->cmd_hdr);
+
+    switch (cmd->cmd_hdr.type) {
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
+        xenlend_cmd_create_blob(x, cmd);
+        return;
+    case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB:
+        virgl_renderer_force_ctx_0();
+        xenlend_cmd_map_blob(x, cmd);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB:
+        done = xenlend_cmd_unmap_blob(x, cmd, resumed);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_UNREF:
+        done = xenlend_cmd_unref(x, cmd);
+        if (done) {
+            return;
+        }
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
+        if (x->headless) {
+            /* no display to show it on: nothing to do */
+            break;
+        }
+        virtio_gpu_virgl_process_cmd(g, cmd);
+        return;
+    default:
+        virtio_gpu_virgl_process_cmd(g, cmd);
+        return;
+    }
+
+    if (!done) {
+        /*
+         * Wait, at the head of the queue, for the blob's region to go.
+         * Upstream's queue moves a fenced command that did not finish to
+         * the fence queue, where it would never run again: hide the fence
+         * until the command is re-run (its header is read again then).
+         */
+        x->suspended = cmd;
+        cmd->cmd_hdr.flags &= ~VIRTIO_GPU_FLAG_FENCE;
+        return;
+    }
+    xenlend_complete(g, cmd);
+}
+
+static bool xenlend_any_dying(VirtIOGPUXenLend *x)
+{
+    XenLendBlob *b;
+
+    QTAILQ_FOREACH(b, &x->blobs, next) {
+        if (b->dying) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
+{
+    /*
+     * A renderer reset (after a device reset) frees every blob's memory:
+     * not while a removed region may still reach it.  The region's
+     * finalization resumes us.
+     */
+    if (xenlend_any_dying(VIRTIO_GPU_XENLEND(vdev))) {
+        return;
+    }
+    parent_handle_ctrl(vdev, vq);
+}
+
+static void xenlend_reset(VirtIODevice *vdev)
+{
+    VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(vdev);
+
+    /* I2: revoked before upstream's reset lets the renderer free them */
+    xenlend_remove_all_blobs(x);
+    x->suspended = NULL;
+    parent_reset(vdev);
+    g_hash_table_remove_all(x->blob_flags);
+}
+
+static bool xenlend_choose_mode(VirtIOGPUXenLend *x, Error **errp)
+{
+    Error *why = NULL;
+    bool available = xen_lend_available(&why);
+
+    switch (x->lend) {
+    case ON_OFF_AUTO_ON:
+        if (!available) {
+            error_propagate_prepend(errp, why, "virtio-gpu-xenlend: lend=on: ");
+            error_append_hint(errp, "Use lend=auto to fall back to trapping "
+                              "guest accesses to blobs, or lend=off.\n");
+            return false;
+        }
+        x->lending = true;
+        break;
+    case ON_OFF_AUTO_AUTO:
+        x->lending = available;
+        if (!available) {
+            warn_reportf_err(why, "virtio-gpu-xenlend: blob memory will be "
+                             "trapped and emulated, not lent: ");
+        }
+        break;
+    default:
+        x->lending = false;
+        error_free(why);
+        break;
+    }
+    return true;
+}
+
+static void xenlend_realize(DeviceState *qdev, Error **errp)
+{
+    ERRP_GUARD();
+    VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(qdev);
     VirtIOGPU *g = VIRTIO_GPU(qdev);
 
+#if HOST_BIG_ENDIAN
+    error_setg(errp, "virtio-gpu-xenlend is not supported on big-endian "
+               "hosts");
+    return;
+#endif
     if (!virtio_gpu_xenlend_check_hostmem(g->parent_obj.conf.hostmem, errp)) {
         return;
     }
+    if (!object_resolve_path_type("", TYPE_VIRTIO_GPU_GL, NULL)) {
+        error_setg(errp, "at most one virgl device (virtio-gpu-gl or "
+                   "virtio-gpu-xenlend) is permitted");
+        return;
+    }
+    if (!xenlend_choose_mode(x, errp)) {
+        return;
+    }
+
+    /* no GL display: virglrenderer's own surfaceless EGL context */
+    x->headless = !display_opengl;
+    VIRTIO_GPU_GL(x)->headless = x->headless;
+    g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_VIRGL_ENABLED;
+    g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_CONTEXT_INIT_ENABLED;
+    g->capset_ids = virtio_gpu_virgl_get_capsets(g);
+    VIRTIO_GPU_BASE(g)->virtio_config.num_capsets = g->capset_ids->len;
+
+    if (x->lending) {
+        /* I7 */
+        error_setg(&x->migration_blocker, "virtio-gpu-xenlend: the guest "
+                   "holds memory lent by QEMU, which Xen memory lending "
+                   "cannot migrate or save; restart the guest instead, or "
+                   "run the device with lend=off");
+        if (migrate_add_blocker(&x->migration_blocker, errp) < 0) {
+            goto fail;
+        }
+    }
+
+    xenlend_blob_init(x);
     virtio_gpu_device_realize(qdev, errp);
+    if (*errp) {
+        goto fail;
+    }
+    if (x->lending && !xenlend_lend_register(x, errp)) {
+        goto fail;
+    }
+    return;
+
+fail:
+    migrate_del_blocker(&x->migration_blocker);
+    g_array_unref(g->capset_ids);
+    g->capset_ids = NULL;
 }
 
-static void virtio_gpu_xenlend_instance_init(Object *obj)
+static void xenlend_unrealize(DeviceState *qdev)
+{
+    VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(qdev);
+
+    xenlend_remove_all_blobs(x);
+    /* the removed regions go after an RCU grace period: wait for it */
+    drain_call_rcu();
+    xenlend_release_dead_blobs(x);
+    if (x->lend_client) {
+        xen_lend_unregister(x->lend_client);
+        x->lend_client = NULL;
+    }
+    migrate_del_blocker(&x->migration_blocker);
+    qemu_bh_delete(x->resume_bh);
+    g_hash_table_destroy(x->blob_flags);
+    parent_unrealize(qdev);
+}
+
+static void xenlend_instance_init(Object *obj)
 {
     VirtIOGPU *g = VIRTIO_GPU(obj);
 
-    /* Runs after the inherited property defaults, before the user's. */
+    /* after the inherited property defaults, before the user's */
     g->parent_obj.conf.hostmem = VIRTIO_GPU_XENLEND_DEFAULT_HOSTMEM;
+    g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_BLOB_ENABLED;
 }
 
-static void virtio_gpu_xenlend_class_init(ObjectClass *klass, void *data)
+static const Property xenlend_properties[] = {
+    DEFINE_PROP_ON_OFF_AUTO("lend", VirtIOGPUXenLend, lend, ON_OFF_AUTO_AUTO),
+};
+
+static void xenlend_class_init(ObjectClass *klass, void *data)
 {
+    DeviceClass *dc = DEVICE_CLASS(klass);
     VirtioDeviceClass *vdc = VIRTIO_DEVICE_CLASS(klass);
+    VirtIOGPUClass *vgc = VIRTIO_GPU_CLASS(klass);
 
-    vdc->realize = virtio_gpu_xenlend_device_realize;
+    parent_handle_ctrl = vgc->handle_ctrl;
+    parent_reset = vdc->reset;
+    parent_unrealize = vdc->unrealize;
+    vgc->handle_ctrl = xenlend_handle_ctrl;
+    vgc->process_cmd = xenlend_process_cmd;
+    vdc->realize = xenlend_realize;
+    vdc->unrealize = xenlend_unrealize;
+    vdc->reset = xenlend_reset;
+    device_class_set_props(dc, xenlend_properties);
+    dc->desc = "virtio-gpu with Xen memory lending";
 }
 
-static const TypeInfo virtio_gpu_xenlend_info = {
+static const TypeInfo xenlend_info = {
     .name = TYPE_VIRTIO_GPU_XENLEND,
-    .parent = TYPE_VIRTIO_GPU,
+    .parent = TYPE_VIRTIO_GPU_GL,
     .instance_size = sizeof(VirtIOGPUXenLend),
-    .instance_init = virtio_gpu_xenlend_instance_init,
-    .class_init = virtio_gpu_xenlend_class_init,
+    .instance_init = xenlend_instance_init,
+    .class_init = xenlend_class_init,
 };
 module_obj(TYPE_VIRTIO_GPU_XENLEND);
 module_kconfig(VIRTIO_GPU_XENLEND);
 
-static void virtio_gpu_xenlend_register_types(void)
+static void xenlend_register_types(void)
 {
-    type_register_static(&virtio_gpu_xenlend_info);
+    type_register_static(&xenlend_info);
 }
 
-type_init(virtio_gpu_xenlend_register_types)
+type_init(xenlend_register_types)
 
-module_dep("hw-display-virtio-gpu");
+module_dep("hw-display-virtio-gpu-gl");

@@ -9,19 +9,73 @@
 #define HW_VIRTIO_GPU_XENLEND_H
 
 #include "hw/virtio/virtio-gpu.h"
+#include "hw/xen/xen-lend.h"
+#include "hw/virtio/virtio-gpu-xenlend-place.h"
+#include "qapi/qapi-types-common.h"
 #include "qemu/units.h"
 #include "qom/object.h"
 
 #define TYPE_VIRTIO_GPU_XENLEND "virtio-gpu-xenlend-device"
-OBJECT_DECLARE_SIMPLE_TYPE(VirtIOGPUXenLend, VIRTIO_GPU_XENLEND)
+typedef struct VirtIOGPUXenLend VirtIOGPUXenLend;
+DECLARE_INSTANCE_CHECKER(VirtIOGPUXenLend, VIRTIO_GPU_XENLEND,
+                         TYPE_VIRTIO_GPU_XENLEND)
 
 #define TYPE_VIRTIO_GPU_XENLEND_PCI "virtio-gpu-xenlend-pci"
 
 /* The hostmem BAR size when the user gives none. */
 #define VIRTIO_GPU_XENLEND_DEFAULT_HOSTMEM (256 * MiB)
 
+/* Why a mapped blob is where it is in host memory (for the counters). */
+typedef enum XenLendPlacement {
+    XENLEND_PLACED_2M,          /* at a 2 MiB-congruent host address */
+    XENLEND_PLACED_4K_NO_FD,    /* the renderer exports no fd for it */
+    XENLEND_PLACED_4K_SMALL,    /* smaller than 2 MiB */
+    XENLEND_PLACED__MAX,
+} XenLendPlacement;
+
+typedef struct VirtIOGPUXenLendStats {
+    uint64_t maps;              /* since start */
+    uint64_t unmaps;
+    uint64_t map_errors;        /* map requests refused */
+    uint64_t blobs_mapped;      /* now */
+    uint64_t bytes_mapped;      /* now */
+    uint64_t bytes_placed[XENLEND_PLACED__MAX];  /* now */
+    uint64_t trapped_reads;     /* lend=off: guest accesses emulated */
+    uint64_t trapped_writes;
+} VirtIOGPUXenLendStats;
+
+typedef struct XenLendRegion XenLendRegion;
+
+/* A blob mapped into BAR4, from map until its memory is released. */
+typedef struct XenLendBlob {
+    VirtIOGPUXenLend *x;
+    uint32_t resource_id;
+    uint64_t offset;            /* in BAR4 */
+    uint64_t size;
+    uint8_t *hva;
+    XenLendPlacedMap placed;    /* our own mapping of the blob's fd */
+    XenLendPlacement placement;
+    XenLendRegion *region;      /* NULL once the region is finalized */
+    bool dying;                 /* out of BAR4, memory not yet released */
+    QTAILQ_ENTRY(XenLendBlob) next;
+} XenLendBlob;
+
 struct VirtIOGPUXenLend {
-    VirtIOGPU parent_obj;
+    VirtIOGPUGL parent_obj;
+
+    OnOffAuto lend;             /* the user's choice */
+    bool lending;               /* what realize settled on */
+    bool headless;              /* no GL display: virglrenderer's own EGL */
+    XenLendClient *lend_client;
+    bool lend_failed;           /* set by the listener inside a commit */
+    GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
+    QTAILQ_HEAD(, XenLendBlob) blobs;
+    QEMUBH *resume_bh;          /* a region went: release and resume */
+    struct virtio_gpu_ctrl_command *suspended;  /* waits for a region */
+    Error *migration_blocker;
+    uint64_t log_window_ms;     /* rate limit of guest error messages */
+    unsigned log_in_window;
+    VirtIOGPUXenLendStats stats;
 };
 
 /*
@@ -29,5 +83,27 @@ struct VirtIOGPUXenLend {
  * power of two, and the blobs placed in it are lent in whole pages.
  */
 bool virtio_gpu_xenlend_check_hostmem(uint64_t hostmem, Error **errp);
+
+/* hw/display/virtio-gpu-xenlend-blob.c: blob mapping and its lifecycle */
+void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
+                          struct virtio_gpu_ctrl_command *cmd);
+/* Returns false when the command must wait for a region to go. */
+bool xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
+                            struct virtio_gpu_ctrl_command *cmd, bool resumed);
+bool xenlend_unmap_resource(VirtIOGPUXenLend *x, uint32_t resource_id);
+/* Take every blob out of the BAR (revoked); their memory goes later. */
+void xenlend_remove_all_blobs(VirtIOGPUXenLend *x);
+bool xenlend_blob_is_mapped(VirtIOGPUXenLend *x, uint32_t resource_id);
+/* Release blobs whose region is gone; true while others still wait. */
+bool xenlend_release_dead_blobs(VirtIOGPUXenLend *x);
+void xenlend_blob_init(VirtIOGPUXenLend *x);
+bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp);
+
+/* Rate-limited LOG_GUEST_ERROR for guest-controlled failures. */
+void G_GNUC_PRINTF(2, 3) xenlend_guest_error(VirtIOGPUXenLend *x,
+                                             const char *fmt, ...);
+
+/* hw/display/virtio-gpu-xenlend-trap.c: lend=off, accesses emulated */
+extern const MemoryRegionOps xenlend_trap_ops;
 
 #endif

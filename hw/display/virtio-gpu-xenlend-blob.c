@@ -1,0 +1,439 @@
+/*
+ * virtio-gpu-xenlend: mapping blobs into BAR4, and taking them out
+ *
+ * A mapped blob is a region in the hostmem container: RAM backed by the
+ * blob's memory when lending (the lend listener lends its pages in the
+ * memory transaction that adds it), or MMIO whose callbacks copy to and
+ * from that memory when not (lend=off: every guest access is emulated).
+ *
+ * Taking a blob out is ordered so that nothing can reach its memory once
+ * it is released: the region leaves BAR4 in a memory transaction, whose
+ * commit revokes the lent pages; then the region object is unparented and
+ * the memory is released only when the region is finalized, after RCU
+ * readers (TCG, other threads' FlatViews) are done with it.  Until then
+ * the command queue waits (renderer_blocked), fenced commands included.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/iov.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qemu/timer.h"
+#include "hw/virtio/virtio-gpu-bswap.h"
+#include "hw/virtio/virtio-gpu-xenlend.h"
+#include "trace.h"
+
+#include <virglrenderer.h>
+
+#define TYPE_XENLEND_REGION "virtio-gpu-xenlend-region"
+OBJECT_DECLARE_SIMPLE_TYPE(XenLendRegion, XENLEND_REGION)
+
+struct XenLendRegion {
+    Object parent_obj;
+    MemoryRegion mr;
+    XenLendBlob *blob;
+};
+
+#define GUEST_ERRORS_PER_SECOND 10
+
+void xenlend_guest_error(VirtIOGPUXenLend *x, const char *fmt, ...)
+{
+    uint64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    if (now - x->log_window_ms >= 1000) {
+        if (x->log_in_window > GUEST_ERRORS_PER_SECOND) {
+            qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-xenlend: %u more "
+                          "guest errors not shown\n",
+                          x->log_in_window - GUEST_ERRORS_PER_SECOND);
+        }
+        x->log_window_ms = now;
+        x->log_in_window = 0;
+    }
+    if (x->log_in_window++ >= GUEST_ERRORS_PER_SECOND) {
+        return;
+    }
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-xenlend: %s\n", msg);
+}
+
+static void xenlend_region_finalize(Object *obj)
+{
+    XenLendRegion *r = XENLEND_REGION(obj);
+
+    /* runs from the RCU thread, with the BQL held */
+    if (r->blob) {
+        r->blob->region = NULL;
+        qemu_bh_schedule(r->blob->x->resume_bh);
+    }
+}
+
+static const TypeInfo xenlend_region_info = {
+    .name = TYPE_XENLEND_REGION,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(XenLendRegion),
+    .instance_finalize = xenlend_region_finalize,
+};
+
+static void xenlend_region_register_types(void)
+{
+    type_register_static(&xenlend_region_info);
+}
+
+type_init(xenlend_region_register_types)
+
+static XenLendBlob *find_blob(VirtIOGPUXenLend *x, uint32_t resource_id,
+                              bool dying)
+{
+    XenLendBlob *b;
+
+    QTAILQ_FOREACH(b, &x->blobs, next) {
+        if (b->resource_id == resource_id && b->dying == dying) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+bool xenlend_blob_is_mapped(VirtIOGPUXenLend *x, uint32_t resource_id)
+{
+    return find_blob(x, resource_id, false);
+}
+
+static void account(VirtIOGPUXenLend *x, XenLendBlob *b, int sign)
+{
+    x->stats.blobs_mapped += sign;
+    x->stats.bytes_mapped += sign * b->size;
+    x->stats.bytes_placed[b->placement] += sign * b->size;
+}
+
+/* The region is gone: nothing can reach the memory; give it back. */
+static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+{
+    VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
+
+    trace_virtio_gpu_xenlend_release(b->resource_id, b->offset, b->size);
+    if (b->placed.reservation) {
+        xenlend_unplace(&b->placed);
+    } else {
+        int ret = virgl_renderer_resource_unmap(b->resource_id);
+
+        if (ret) {
+            xenlend_guest_error(x, "resource %u: renderer unmap failed: %s",
+                                b->resource_id, strerror(-ret));
+        }
+    }
+    QTAILQ_REMOVE(&x->blobs, b, next);
+    g_free(b);
+    base->renderer_blocked--;
+}
+
+bool xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
+{
+    XenLendBlob *b, *tmp;
+    bool any_dying = false;
+
+    QTAILQ_FOREACH_SAFE(b, &x->blobs, next, tmp) {
+        if (b->dying && !b->region) {
+            release_blob(x, b);
+        } else if (b->dying) {
+            any_dying = true;
+        }
+    }
+    return any_dying;
+}
+
+static void xenlend_resume_bh(void *opaque)
+{
+    VirtIOGPUXenLend *x = opaque;
+    VirtIOGPU *g = VIRTIO_GPU(x);
+
+    if (xenlend_release_dead_blobs(x)) {
+        return;
+    }
+    /* a pending renderer reset or the suspended command may go on now */
+    VIRTIO_GPU_GET_CLASS(g)->handle_ctrl(VIRTIO_DEVICE(x), g->ctrl_vq);
+}
+
+/* Out of BAR4 (revoked in the commit); released when the region goes. */
+static void remove_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+{
+    VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
+
+    trace_virtio_gpu_xenlend_unmap(b->resource_id, b->offset, b->size);
+    memory_region_del_subregion(&base->hostmem, &b->region->mr);
+    object_unparent(OBJECT(b->region));
+    account(x, b, -1);
+    b->dying = true;
+    base->renderer_blocked++;
+}
+
+void xenlend_remove_all_blobs(VirtIOGPUXenLend *x)
+{
+    XenLendBlob *b;
+
+    memory_region_transaction_begin();
+    QTAILQ_FOREACH(b, &x->blobs, next) {
+        if (!b->dying) {
+            remove_blob(x, b);
+        }
+    }
+    memory_region_transaction_commit();
+}
+
+/* Called by the lend listener inside the commit that adds a blob. */
+static void xenlend_lend_failed(void *opaque, int err, const char *msg)
+{
+    VirtIOGPUXenLend *x = opaque;
+
+    x->lend_failed = true;
+    warn_report("virtio-gpu-xenlend: lending a blob to the guest failed: %s",
+                msg);
+}
+
+static const XenLendClientOps xenlend_client_ops = {
+    .lend_failed = xenlend_lend_failed,
+};
+
+void xenlend_blob_init(VirtIOGPUXenLend *x)
+{
+    QTAILQ_INIT(&x->blobs);
+    x->blob_flags = g_hash_table_new(NULL, NULL);
+    x->resume_bh = qemu_bh_new_guarded(xenlend_resume_bh, x,
+                                       &DEVICE(x)->mem_reentrancy_guard);
+}
+
+bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp)
+{
+    x->lend_client = xen_lend_register(&VIRTIO_GPU_BASE(x)->hostmem,
+                                       &xenlend_client_ops, x, errp);
+    return x->lend_client;
+}
+
+/* Every field the guest controls, checked before anything happens (I6). */
+static uint32_t validate_map(VirtIOGPUXenLend *x,
+                             struct virtio_gpu_resource_map_blob *m,
+                             uint64_t *size)
+{
+    VirtIOGPU *g = VIRTIO_GPU(x);
+    uint64_t hostmem = VIRTIO_GPU_BASE(x)->conf.hostmem;
+    struct virtio_gpu_simple_resource *res;
+    uintptr_t flags;
+    XenLendBlob *b;
+
+    res = virtio_gpu_find_resource(g, m->resource_id);
+    if (!res) {
+        xenlend_guest_error(x, "map: no resource %u", m->resource_id);
+        return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+    }
+    flags = GPOINTER_TO_UINT(g_hash_table_lookup(
+                                 x->blob_flags,
+                                 GUINT_TO_POINTER(m->resource_id)));
+    if (!res->blob_size || (flags & 0xffff) != VIRTIO_GPU_BLOB_MEM_HOST3D ||
+        !((flags >> 16) & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE)) {
+        xenlend_guest_error(x, "map: resource %u is not a mappable host "
+                            "blob", m->resource_id);
+        return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+    }
+    *size = res->blob_size;
+    if (m->offset & (XEN_LEND_PAGE_SIZE - 1) ||
+        *size & (XEN_LEND_PAGE_SIZE - 1)) {
+        xenlend_guest_error(x, "map: resource %u: offset 0x%" PRIx64
+                            " or size 0x%" PRIx64 " not page-aligned",
+                            m->resource_id, m->offset, *size);
+        return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+    }
+    if (*size > hostmem || m->offset > hostmem - *size) {
+        xenlend_guest_error(x, "map: resource %u: 0x%" PRIx64 "+0x%" PRIx64
+                            " is beyond hostmem (0x%" PRIx64 ")",
+                            m->resource_id, m->offset, *size, hostmem);
+        return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+    }
+    QTAILQ_FOREACH(b, &x->blobs, next) {
+        if (b->resource_id == m->resource_id && !b->dying) {
+            xenlend_guest_error(x, "map: resource %u is already mapped",
+                                m->resource_id);
+            return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        }
+        if (!b->dying && m->offset < b->offset + b->size &&
+            b->offset < m->offset + *size) {
+            xenlend_guest_error(x, "map: resource %u at 0x%" PRIx64
+                                " overlaps resource %u", m->resource_id,
+                                m->offset, b->resource_id);
+            return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The blob's memory, at a 2 MiB-congruent address when the renderer can
+ * export it as an fd and it is big enough to hold a 2 MiB page.
+ */
+static int get_memory(VirtIOGPUXenLend *x, XenLendBlob *b)
+{
+    uint64_t size;
+    void *data;
+    int ret;
+
+    if (b->size >= 2 * MiB) {
+        uint32_t fd_type;
+        int fd = -1;
+
+        if (!virgl_renderer_resource_export_blob(b->resource_id, &fd_type,
+                                                 &fd)) {
+            Error *err = NULL;
+            bool ok = xenlend_place_fd(fd, b->size, b->offset, &b->placed,
+                                       &err);
+
+            close(fd);
+            if (ok) {
+                b->hva = b->placed.addr;
+                b->placement = XENLEND_PLACED_2M;
+                return 0;
+            }
+            warn_report_err(err);
+        }
+        b->placement = XENLEND_PLACED_4K_NO_FD;
+    } else {
+        b->placement = XENLEND_PLACED_4K_SMALL;
+    }
+    ret = virgl_renderer_resource_map(b->resource_id, &data, &size);
+    if (ret) {
+        return ret;
+    }
+    if (size < b->size) {
+        virgl_renderer_resource_unmap(b->resource_id);
+        return -EINVAL;
+    }
+    b->hva = data;
+    return 0;
+}
+
+void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
+                          struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPU *g = VIRTIO_GPU(x);
+    VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
+    struct virtio_gpu_resource_map_blob mblob;
+    struct virtio_gpu_resp_map_info resp;
+    g_autofree char *name = NULL;
+    XenLendBlob *b;
+    uint64_t size = 0;
+    int ret;
+
+    VIRTIO_GPU_FILL_CMD(mblob);
+    virtio_gpu_map_blob_bswap(&mblob);
+
+    cmd->error = validate_map(x, &mblob, &size);
+    if (cmd->error) {
+        x->stats.map_errors++;
+        return;
+    }
+
+    b = g_new0(XenLendBlob, 1);
+    b->x = x;
+    b->resource_id = mblob.resource_id;
+    b->offset = mblob.offset;
+    b->size = size;
+    ret = get_memory(x, b);
+    if (ret) {
+        xenlend_guest_error(x, "map: resource %u: the renderer cannot map "
+                            "it: %s", b->resource_id, strerror(-ret));
+        g_free(b);
+        x->stats.map_errors++;
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+
+    b->region = XENLEND_REGION(object_new(TYPE_XENLEND_REGION));
+    b->region->blob = b;
+    name = g_strdup_printf("blob[%" PRIu32 "]", b->resource_id);
+    object_property_add_child(OBJECT(x), name, OBJECT(b->region));
+    object_unref(OBJECT(b->region));
+    if (x->lending) {
+        memory_region_init_ram_ptr(&b->region->mr, OBJECT(b->region), name,
+                                   size, b->hva);
+    } else {
+        memory_region_init_io(&b->region->mr, OBJECT(b->region),
+                              &xenlend_trap_ops, b, name, size);
+    }
+    QTAILQ_INSERT_TAIL(&x->blobs, b, next);
+    account(x, b, +1);
+    trace_virtio_gpu_xenlend_map(b->resource_id, b->offset, b->size,
+                                 b->placement, x->lending);
+
+    x->lend_failed = false;
+    memory_region_transaction_begin();
+    memory_region_add_subregion(&base->hostmem, b->offset, &b->region->mr);
+    memory_region_transaction_commit();
+    if (x->lend_failed) {
+        /* I4: the guest's map fails and nothing of it stays lent */
+        memory_region_transaction_begin();
+        remove_blob(x, b);
+        memory_region_transaction_commit();
+        x->stats.map_errors++;
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+    x->stats.maps++;
+
+    memset(&resp, 0, sizeof(resp));
+    resp.hdr.type = VIRTIO_GPU_RESP_OK_MAP_INFO;
+    virgl_renderer_resource_get_map_info(b->resource_id, &resp.map_info);
+    virtio_gpu_ctrl_response(g, cmd, &resp.hdr, sizeof(resp));
+}
+
+/*
+ * Take @resource_id's blob out of BAR4.  False when the caller must wait
+ * (the command is suspended until the blob's memory is released); true
+ * when there is nothing (more) to wait for.
+ */
+bool xenlend_unmap_resource(VirtIOGPUXenLend *x, uint32_t resource_id)
+{
+    XenLendBlob *b = find_blob(x, resource_id, false);
+
+    if (b) {
+        memory_region_transaction_begin();
+        remove_blob(x, b);
+        memory_region_transaction_commit();
+        x->stats.unmaps++;
+    }
+    return !find_blob(x, resource_id, true);
+}
+
+bool xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
+                            struct virtio_gpu_ctrl_command *cmd, bool resumed)
+{
+    struct virtio_gpu_resource_unmap_blob ublob;
+
+    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &ublob,
+                   sizeof(ublob)) != sizeof(ublob)) {
+        xenlend_guest_error(x, "unmap: command too short");
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return true;
+    }
+    virtio_gpu_unmap_blob_bswap(&ublob);
+
+    if (!resumed) {
+        if (!virtio_gpu_find_resource(VIRTIO_GPU(x), ublob.resource_id)) {
+            xenlend_guest_error(x, "unmap: no resource %u",
+                                ublob.resource_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+            return true;
+        }
+        if (!find_blob(x, ublob.resource_id, false)) {
+            xenlend_guest_error(x, "unmap: resource %u is not mapped",
+                                ublob.resource_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+            return true;
+        }
+    }
+    return xenlend_unmap_resource(x, ublob.resource_id);
+}
