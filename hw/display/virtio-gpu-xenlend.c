@@ -267,29 +267,31 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
     g->capset_ids = virtio_gpu_virgl_get_capsets(g);
     VIRTIO_GPU_BASE(g)->virtio_config.num_capsets = g->capset_ids->len;
 
-    if (x->lending) {
-        /* I7 */
-        error_setg(&x->migration_blocker, "virtio-gpu-xenlend: the guest "
-                   "holds memory lent by QEMU, which Xen memory lending "
-                   "cannot migrate or save; restart the guest instead, or "
-                   "run the device with lend=off");
-        if (migrate_add_blocker(&x->migration_blocker, errp) < 0) {
-            goto fail;
-        }
-    }
-
     xenlend_blob_init(x);
+    if (x->lending && !xenlend_lend_register(x, errp)) {
+        goto fail;
+    }
     virtio_gpu_device_realize(qdev, errp);
     if (*errp) {
         goto fail;
     }
-    if (x->lending && !xenlend_lend_register(x, errp)) {
-        goto fail;
+    if (x->lending) {
+        /* I7; added last, so it is the reason a migration is refused */
+        error_setg(&x->migration_blocker, "virtio-gpu-xenlend: the guest "
+                   "holds memory lent by QEMU, which Xen memory lending "
+                   "cannot migrate or save; restart the guest instead, or "
+                   "run the device with lend=off");
+        migrate_add_blocker(&x->migration_blocker, &error_warn);
     }
     return;
 
 fail:
-    migrate_del_blocker(&x->migration_blocker);
+    if (x->lend_client) {
+        xen_lend_unregister(x->lend_client);
+        x->lend_client = NULL;
+    }
+    qemu_bh_delete(x->resume_bh);
+    g_hash_table_destroy(x->blob_flags);
     g_array_unref(g->capset_ids);
     g->capset_ids = NULL;
 }

@@ -495,6 +495,353 @@ static void test_blob_roundtrip(const void *opaque)
     gpu_stop(&g);
 }
 
+static QDict *device_info(Gpu *g)
+{
+    QDict *resp = qtest_qmp(g->f.qts,
+                            "{'execute': 'x-query-virtio-gpu-xenlend'}");
+    QList *list = qdict_get_qlist(resp, "return");
+    QDict *info = qobject_to(QDict, qlist_peek(list));
+
+    g_assert_nonnull(info);
+    qobject_ref(info);
+    qobject_unref(resp);
+    return info;
+}
+
+static uint64_t device_counter(Gpu *g, const char *name)
+{
+    QDict *info = device_info(g);
+    uint64_t v = qdict_get_int(info, name);
+
+    qobject_unref(info);
+    return v;
+}
+
+/* lend=off: accesses go through the device (counted), nothing is lent */
+static void test_trapped_counts(void)
+{
+    uint8_t buf[64];
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "off");
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_blob_create(&g, 1, 10, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_false(qdict_get_bool(device_info(&g), "lending"));
+    qtest_memset(g.f.qts, g.bar4, 0x5a, sizeof(buf));
+    qtest_memread(g.f.qts, g.bar4, buf, sizeof(buf));
+    g_assert_cmpuint(buf[63], ==, 0x5a);
+    g_assert_cmpuint(device_counter(&g, "trapped-writes"), >, 0);
+    g_assert_cmpuint(device_counter(&g, "trapped-reads"), >, 0);
+    g_assert_cmpuint(device_counter(&g, "blobs-mapped"), ==, 1);
+    check_i1(&g, NULL, 0);
+    gpu_stop(&g);
+}
+
+/* llvmpipe's virgl buffers export no fd: 4 KiB pages, and the counters say
+ * why */
+static void test_placement_counters(void)
+{
+    Mapped m[2] = { { 10, 2 * MiB, 4 * MiB }, { 11, 8 * MiB, 64 * KiB } };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_blob_create(&g, 1, 10, 4 * MiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_blob_create(&g, 1, 11, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&g, 10, 2 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_map(&g, 11, 8 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, m, 2);
+    g_assert_cmpuint(device_counter(&g, "bytes-4k-no-fd"), ==, 4 * MiB);
+    g_assert_cmpuint(device_counter(&g, "bytes-4k-small"), ==, 64 * KiB);
+    g_assert_cmpuint(device_counter(&g, "bytes-placed-2m"), ==, 0);
+    g_assert_cmpuint(device_counter(&g, "bytes-mapped"), ==,
+                     4 * MiB + 64 * KiB);
+    gpu_stop(&g);
+}
+
+/*
+ * I6: every guest-controlled field of the mapping commands, each case with
+ * its exact response; QEMU stays up and I1 holds after each.
+ */
+typedef struct BadCase {
+    const char *name;
+    uint32_t res;           /* 0: a raw request instead */
+    uint64_t offset;
+    uint32_t want;
+} BadCase;
+
+static void bad_input_setup(Gpu *g)
+{
+    struct virtio_gpu_resource_create_3d c3d = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_3D,
+        .resource_id = 30, .target = PIPE_BUFFER,
+        .format = VIRGL_FORMAT_R8_UNORM, .bind = VIRGL_BIND_VERTEX_BUFFER,
+        .width = 4096, .height = 1, .depth = 1, .array_size = 1,
+    };
+
+    gpu_ctx_create(g, 1);
+    /* 10: mapped at 0; 11: mappable, unmapped; 12: not mappable;
+     * 13: size not page-aligned; 14: larger than hostmem; 30: not a blob */
+    g_assert_cmphex(gpu_blob_create(g, 1, 10, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_blob_create(g, 1, 11, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_blob_create(g, 1, 12, 64 * KiB, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_blob_create(g, 1, 13, 6000,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_blob_create(g, 1, 14, 128 * MiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd_nodata(g, &c3d, sizeof(c3d)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+}
+
+static const BadCase bad_maps[] = {
+    { "unknown-resource", 99, 0, VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID },
+    { "not-a-blob", 30, 1 * MiB, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "not-mappable", 12, 1 * MiB, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "offset-not-page-aligned", 11, 1 * MiB + 512,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "size-not-page-aligned", 13, 1 * MiB,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "beyond-hostmem", 11, 64 * MiB - 32 * KiB,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "offset-at-hostmem-end", 11, 64 * MiB,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "offset-overflows", 11, UINT64_MAX - 4095,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "blob-larger-than-hostmem", 14, 0,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "overlaps-a-mapping", 11, 32 * KiB,
+      VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+    { "double-map", 10, 1 * MiB, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER },
+};
+
+static void test_bad_map(const void *opaque)
+{
+    const BadCase *c = opaque;
+    Mapped m = { 10, 0, 64 * KiB };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    bad_input_setup(&g);
+    g_assert_cmphex(gpu_map(&g, c->res, c->offset), ==, c->want);
+    check_i1(&g, &m, 1);
+    g_assert_cmpuint(device_counter(&g, "map-errors"), ==, 1);
+    /* still serving: the good blob maps next to the first */
+    g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_stop(&g);
+}
+
+static void test_bad_unmap(void)
+{
+    struct virtio_gpu_ctrl_hdr truncated = {
+        .type = VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB,
+    };
+    Mapped m = { 10, 0, 64 * KiB };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    bad_input_setup(&g);
+    g_assert_cmphex(gpu_unmap(&g, 11), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);     /* unmapped */
+    g_assert_cmphex(gpu_unmap(&g, 99), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);   /* unknown */
+    g_assert_cmphex(gpu_cmd_nodata(&g, &truncated, sizeof(truncated)), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);     /* short */
+    check_i1(&g, &m, 1);
+    g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_unmap(&g, 10), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);     /* twice */
+    check_i1(&g, NULL, 0);
+    gpu_stop(&g);
+}
+
+/* I4: a failed lend fails the map; nothing is lent; the next map works */
+static void test_lend_failure(void)
+{
+    Mapped m = { 11, 1 * MiB, 64 * KiB };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_blob_create(&g, 1, 11, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    qtest_qmp_assert_success(g.f.qts, "{'execute': 'x-xen-lend-inject-fault',"
+                             " 'arguments': {'op': 'lend', 'nth': 1}}");
+    g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==, VIRTIO_GPU_RESP_ERR_UNSPEC);
+    check_i1(&g, NULL, 0);
+    g_assert_cmpuint(device_counter(&g, "blobs-mapped"), ==, 0);
+    g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, &m, 1);
+    gpu_stop(&g);
+}
+
+/* I3: a failed revoke aborts QEMU, naming domain, gfn and size */
+static void test_revoke_failure_aborts(void)
+{
+    if (g_test_subprocess()) {
+        Gpu g;
+
+        gpu_start(&g, 64 * MiB, "on");
+        gpu_ctx_create(&g, 1);
+        gpu_blob_create(&g, 1, 11, 64 * KiB,
+                        VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+        g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==,
+                        VIRTIO_GPU_RESP_OK_MAP_INFO);
+        qtest_qmp_assert_success(g.f.qts,
+                                 "{'execute': 'x-xen-lend-inject-fault',"
+                                 " 'arguments': {'op': 'revoke', 'nth': 1}}");
+        qtest_set_expected_status(g.f.qts, -SIGABRT);
+        gpu_unmap(&g, 11);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, 0);
+    g_test_trap_assert_failed();
+    g_test_trap_assert_stderr("*xen-lend: revoke failed for domain 0: gfn 0x"
+                              "* size 0x10000*aborting*");
+}
+
+/* I2: a device reset with blobs mapped revokes them all */
+static void test_reset(void)
+{
+    Mapped m = { 10, 0, 2 * MiB };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 2 * MiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    gpu_blob_create(&g, 1, 11, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_map(&g, 11, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    qvirtio_reset(&g.vdev->vdev);
+    check_i1(&g, NULL, 0);
+    g_assert_cmpuint(device_counter(&g, "blobs-mapped"), ==, 0);
+
+    /* the device works again after the reset */
+    qvirtqueue_cleanup(g.vdev->vdev.bus, g.ctrl, &g.alloc);
+    qvirtio_start_device(&g.vdev->vdev);
+    qvirtio_set_features(&g.vdev->vdev,
+                         qvirtio_get_features(&g.vdev->vdev) &
+                         ~(QVIRTIO_F_BAD_FEATURE |
+                           (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+                           (1ull << VIRTIO_RING_F_EVENT_IDX)));
+    g.ctrl = qvirtqueue_setup(&g.vdev->vdev, &g.alloc, 0);
+    qvirtio_set_driver_ok(&g.vdev->vdev);
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 2 * MiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, &m, 1);
+    gpu_stop(&g);
+}
+
+/* The guest moves BAR4 and turns memory decode off and on */
+static void test_bar_move_and_decode(void)
+{
+    Mapped m = { 10, 2 * MiB, 64 * KiB };
+    uint8_t pat[256], back[256];
+    uint64_t home;
+    uint16_t cmd;
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 2 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill_pattern(pat, sizeof(pat), 3);
+    qtest_memwrite(g.f.qts, g.bar4 + 2 * MiB, pat, sizeof(pat));
+    check_i1(&g, &m, 1);
+
+    home = g.bar4;
+    g.bar4 = 0x800000000ULL;
+    qpci_config_writel(g.f.dev, PCI_BASE_ADDRESS_4, g.bar4 & 0xffffffff);
+    qpci_config_writel(g.f.dev, PCI_BASE_ADDRESS_5, g.bar4 >> 32);
+    check_i1(&g, &m, 1);
+    qtest_memread(g.f.qts, g.bar4 + 2 * MiB, back, sizeof(back));
+    g_assert_cmpmem(pat, sizeof(pat), back, sizeof(back));
+
+    cmd = qpci_config_readw(g.f.dev, PCI_COMMAND);
+    qpci_config_writew(g.f.dev, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY);
+    g.lending = false;      /* nothing may be lent while BAR4 is hidden */
+    check_i1(&g, &m, 1);
+    qpci_config_writew(g.f.dev, PCI_COMMAND, cmd);
+    g.lending = true;
+    check_i1(&g, &m, 1);
+
+    g.bar4 = home;
+    qpci_config_writel(g.f.dev, PCI_BASE_ADDRESS_4, g.bar4 & 0xffffffff);
+    qpci_config_writel(g.f.dev, PCI_BASE_ADDRESS_5, g.bar4 >> 32);
+    check_i1(&g, &m, 1);
+    gpu_stop(&g);
+}
+
+/* A fenced UNMAP still unmaps, answers once, and the blob maps again */
+static void test_fenced_unmap(void)
+{
+    struct virtio_gpu_resource_unmap_blob ub = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB,
+        .hdr.flags = VIRTIO_GPU_FLAG_FENCE,
+        .hdr.fence_id = 42,
+        .resource_id = 10,
+    };
+    struct virtio_gpu_ctrl_hdr resp;
+    Mapped m = { 10, 4 * MiB, 64 * KiB };
+    uint8_t pat[64], back[64];
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill_pattern(pat, sizeof(pat), 9);
+    qtest_memwrite(g.f.qts, g.bar4, pat, sizeof(pat));
+    g_assert_cmphex(gpu_cmd(&g, &ub, sizeof(ub), &resp, sizeof(resp)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpuint(le32_to_cpu(resp.flags) & VIRTIO_GPU_FLAG_FENCE, !=, 0);
+    g_assert_cmpuint(le64_to_cpu(resp.fence_id), ==, 42);
+    check_i1(&g, NULL, 0);
+    g_assert_cmphex(gpu_map(&g, 10, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, &m, 1);
+    qtest_memread(g.f.qts, g.bar4 + 4 * MiB, back, sizeof(back));
+    g_assert_cmpmem(pat, sizeof(pat), back, sizeof(back));
+    gpu_stop(&g);
+}
+
+/* I7: migration and savevm are refused while lending, saying why */
+static void test_migration_blocked(void)
+{
+    QDict *resp;
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    resp = qtest_qmp(g.f.qts, "{'execute': 'migrate', 'arguments': "
+                     "{'uri': 'exec:cat > /dev/null'}}");
+    g_assert_true(qdict_haskey(resp, "error"));
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
+                                          "desc"),
+                            "Xen memory lending cannot migrate or save"));
+    qobject_unref(resp);
+    resp = qtest_qmp(g.f.qts, "{'execute': 'human-monitor-command', "
+                     "'arguments': {'command-line': 'savevm snap'}}");
+    g_assert_nonnull(strstr(qdict_get_str(resp, "return"),
+                            "Xen memory lending cannot migrate or save"));
+    qobject_unref(resp);
+    gpu_stop(&g);
+}
+
 static const uint64_t hostmem_sizes[] = { 64 * MiB, 256 * MiB };
 static const BlobCase blob_cases[] = {
     { 4 * KiB, "on" }, { 2 * MiB, "on" }, { 64 * MiB, "on" },
@@ -524,5 +871,27 @@ int main(int argc, char **argv)
 
         qtest_add_data_func(path, &blob_cases[i], test_blob_roundtrip);
     }
+    for (int i = 0; i < ARRAY_SIZE(bad_maps); i++) {
+        g_autofree char *path = g_strdup_printf(
+            "/virtio-gpu-xenlend/bad-input/map/%s", bad_maps[i].name);
+
+        qtest_add_data_func(path, &bad_maps[i], test_bad_map);
+    }
+    qtest_add_func("/virtio-gpu-xenlend/bad-input/unmap", test_bad_unmap);
+    qtest_add_func("/virtio-gpu-xenlend/blob/trapped-counts",
+                   test_trapped_counts);
+    qtest_add_func("/virtio-gpu-xenlend/blob/placement-counters",
+                   test_placement_counters);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/lend-failure",
+                   test_lend_failure);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/revoke-failure-aborts",
+                   test_revoke_failure_aborts);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/reset", test_reset);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/bar-move-and-decode",
+                   test_bar_move_and_decode);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
+                   test_fenced_unmap);
+    qtest_add_func("/virtio-gpu-xenlend/migration-blocked",
+                   test_migration_blocked);
     return g_test_run();
 }
