@@ -842,6 +842,137 @@ static void test_migration_blocked(void)
     gpu_stop(&g);
 }
 
+/* ---- data through the renderer ---- */
+
+#define VIRGL_CCMD_RESOURCE_COPY_REGION 17
+#define VIRGL_CMD_RESOURCE_COPY_REGION_SIZE 13
+
+static void gpu_ctx_attach(Gpu *g, uint32_t ctx_id, uint32_t res_id)
+{
+    struct virtio_gpu_ctx_resource car = {
+        .hdr.type = VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE,
+        .hdr.ctx_id = ctx_id,
+        .resource_id = res_id,
+    };
+
+    g_assert_cmphex(gpu_cmd_nodata(g, &car, sizeof(car)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+}
+
+/* A guest-backed buffer the renderer can copy to and from */
+static uint64_t gpu_backed_buffer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
+                                  uint32_t size)
+{
+    struct virtio_gpu_resource_create_3d c3d = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_3D,
+        .resource_id = res_id, .target = PIPE_BUFFER,
+        .format = VIRGL_FORMAT_R8_UNORM, .bind = VIRGL_BIND_VERTEX_BUFFER,
+        .width = size, .height = 1, .depth = 1, .array_size = 1,
+    };
+    struct {
+        struct virtio_gpu_resource_attach_backing ab;
+        struct virtio_gpu_mem_entry entry;
+    } QEMU_PACKED ab = {
+        .ab.hdr.type = VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING,
+        .ab.resource_id = res_id,
+        .ab.nr_entries = 1,
+        .entry.length = size,
+    };
+    uint64_t mem = guest_alloc(&g->alloc, size);
+
+    ab.entry.addr = mem;
+    g_assert_cmphex(gpu_cmd_nodata(g, &c3d, sizeof(c3d)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd_nodata(g, &ab, sizeof(ab)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_ctx_attach(g, ctx_id, res_id);
+    return mem;
+}
+
+static void gpu_transfer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
+                         uint32_t size, bool to_host)
+{
+    struct virtio_gpu_transfer_host_3d t = {
+        .hdr.type = to_host ? VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D :
+                              VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D,
+        .hdr.ctx_id = ctx_id,
+        .box = { .w = size, .h = 1, .d = 1 },
+        .resource_id = res_id,
+    };
+
+    g_assert_cmphex(gpu_cmd_nodata(g, &t, sizeof(t)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+}
+
+/* A renderer-side copy, fenced so that it is done when the answer comes */
+static void gpu_copy(Gpu *g, uint32_t ctx_id, uint32_t dst, uint32_t src,
+                     uint32_t size)
+{
+    struct {
+        struct virtio_gpu_cmd_submit s;
+        uint32_t cmd[VIRGL_CMD_RESOURCE_COPY_REGION_SIZE + 1];
+    } QEMU_PACKED submit = {
+        .s.hdr.type = VIRTIO_GPU_CMD_SUBMIT_3D,
+        .s.hdr.flags = VIRTIO_GPU_FLAG_FENCE,
+        .s.hdr.fence_id = 7,
+        .s.hdr.ctx_id = ctx_id,
+        .s.size = sizeof(submit.cmd),
+    };
+
+    submit.cmd[0] = VIRGL_CCMD_RESOURCE_COPY_REGION |
+                    VIRGL_CMD_RESOURCE_COPY_REGION_SIZE << 16;
+    submit.cmd[1] = dst;
+    submit.cmd[6] = src;
+    submit.cmd[11] = size;  /* src box w, h, d */
+    submit.cmd[12] = 1;
+    submit.cmd[13] = 1;
+    g_assert_cmphex(gpu_cmd_nodata(g, &submit, sizeof(submit)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+}
+
+/*
+ * Data crosses between BAR4 and the renderer both ways: written through the
+ * lent BAR, copied by the renderer into a guest-backed buffer and read back
+ * with TRANSFER_FROM_HOST_3D; and written to the guest-backed buffer,
+ * copied by the renderer into the blob and read through BAR4.
+ */
+static void test_renderer_copy(const void *opaque)
+{
+    const char *lend = opaque;
+    const uint32_t size = 256 * KiB;
+    g_autofree uint8_t *pat = g_malloc(size);
+    g_autofree uint8_t *back = g_malloc(size);
+    Mapped m = { 10, 4 * MiB, size };
+    uint64_t mem;
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, lend);
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_blob_create(&g, 1, 10, size,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_ctx_attach(&g, 1, 10);
+    mem = gpu_backed_buffer(&g, 1, 20, size);
+    g_assert_cmphex(gpu_map(&g, 10, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, &m, 1);
+
+    fill_pattern(pat, size, 1);
+    bar_write(&g, 4 * MiB, pat, size);
+    gpu_copy(&g, 1, 20, 10, size);
+    gpu_transfer(&g, 1, 20, size, false);
+    qtest_bufread(g.f.qts, mem, back, size);
+    g_assert_cmpmem(pat, size, back, size);
+
+    fill_pattern(pat, size, 2);
+    qtest_bufwrite(g.f.qts, mem, pat, size);
+    gpu_transfer(&g, 1, 20, size, true);
+    gpu_copy(&g, 1, 10, 20, size);
+    bar_read(&g, 4 * MiB, back, size);
+    g_assert_cmpmem(pat, size, back, size);
+    check_i1(&g, &m, 1);
+    gpu_stop(&g);
+}
+
 static const uint64_t hostmem_sizes[] = { 64 * MiB, 256 * MiB };
 static const BlobCase blob_cases[] = {
     { 4 * KiB, "on" }, { 2 * MiB, "on" }, { 64 * MiB, "on" },
@@ -891,6 +1022,10 @@ int main(int argc, char **argv)
                    test_bar_move_and_decode);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
                    test_fenced_unmap);
+    qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-on",
+                        "on", test_renderer_copy);
+    qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-off",
+                        "off", test_renderer_copy);
     qtest_add_func("/virtio-gpu-xenlend/migration-blocked",
                    test_migration_blocked);
     return g_test_run();
