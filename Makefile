@@ -1,7 +1,8 @@
 # virtio-gpu-xenlend: the top-level driver.  See README.md.
 #
 #   make            build qemu-system-x86_64 (configures first if needed)
-#   make check      build and run our unit tests and qtests
+#   make demo       boot a Linux guest with the device, lend=on and off
+#   make check      build and run our unit tests, qtests and guest tests
 #   make shell      a shell in the build environment
 #
 # Everything runs in the Debian trixie build environment (build-env/).
@@ -10,7 +11,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare check shell clean distclean
+.PHONY: all prepare guest demo check shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -25,7 +26,15 @@ prepare: $(QEMU_BUILD)/build.ninja
 	$(RUN) build-env/prepare-source.sh $(BUILD)/src
 	$(RUN) build-env/overlay.sh $(BUILD)/src
 
-check: all
+# The test guest: Debian's kernel, busybox and our client in an initramfs
+guest: all
+	$(RUN) tests/guest/mkinitramfs.sh $(BUILD)/guest
+
+demo: guest
+	$(RUN) tests/guest/demo.py --qemu $(BUILD)/qemu-system-x86_64 \
+		--guest $(BUILD)/guest
+
+check: guest
 	$(RUN) build-env/check.py --build $(BUILD)
 
 shell:

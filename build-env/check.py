@@ -3,7 +3,9 @@
 
 The unit tests and qtests are QEMU meson tests whose names mention
 xenlend or xen-lend; they are built (only they and the emulator) and run
-through QEMU's meson test harness.  Each TAP test case counts once.
+through QEMU's meson test harness.  Each TAP test case counts once.  The
+guest end-to-end test (tests/guest) then boots a Linux guest with
+lend=on and with lend=off: one test each.
 The last line printed is 'N passed, N failed'.  Runs inside the build
 environment (build-env/run).
 """
@@ -76,15 +78,34 @@ def run_meson_suites(qemu_build, extra_args):
     return passed, failed, skipped
 
 
+def run_guest_suite(build):
+    guest = os.path.join(build, "guest")
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    passed = failed = 0
+    for mode in ("on", "off"):
+        rc = subprocess.run([os.path.join(top, "tests/guest/guest_e2e.py"),
+                             "--qemu", os.path.join(build,
+                                                    "qemu-system-x86_64"),
+                             "--guest", guest, "--lend", mode]).returncode
+        passed, failed = (passed + 1, failed) if rc == 0 else \
+                         (passed, failed + 1)
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
+    ap.add_argument("--no-guest", action="store_true",
+                    help="skip the guest end-to-end test")
     ap.add_argument("meson_args", nargs="*",
                     help="extra arguments for 'meson test'")
     args = ap.parse_args()
     qemu_build = os.path.join(args.build, "qemu")
 
     passed, failed, skipped = run_meson_suites(qemu_build, args.meson_args)
+    if not args.no_guest:
+        p, f = run_guest_suite(args.build)
+        passed, failed = passed + p, failed + f
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"

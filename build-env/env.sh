@@ -9,7 +9,7 @@
 # Sourced by configure, the Makefile's helpers and build-env/run.
 
 XENLEND_TOP=${XENLEND_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-XENLEND_CACHE=${XENLEND_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtio-gpu-xenlend}
+export XENLEND_CACHE=${XENLEND_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtio-gpu-xenlend}
 XENLEND_MIRROR=${XENLEND_MIRROR:-http://deb.debian.org/debian}
 XENLEND_SECURITY_MIRROR=${XENLEND_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 XENLEND_ROOT=$XENLEND_CACHE/trixie-root

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Assemble the test guest: the kernel from Debian's package, virtio-gpu and
+# the modules it needs (resolved from their own depends=), busybox-static,
+# the client built static, and tests/guest/init.  Runs inside the build
+# environment.
+#   mkinitramfs.sh OUT_DIR   -> OUT_DIR/vmlinuz, OUT_DIR/initrd.gz
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1
+cache=${XENLEND_CACHE:?run me through build-env/run}/guest
+"$here/fetch.sh" "$cache"
+kver=$(ls "$cache/linux/usr/lib/modules")
+moddir=$cache/linux/usr/lib/modules/$kver/kernel
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,modules} "$out"
+
+declare -A done_mod
+order=()
+add_module() {
+    local name=$1 file dep
+    [ -n "${done_mod[$name]:-}" ] && return
+    done_mod[$name]=1
+    file=$(find "$moddir" -name "$name.ko.xz" -o -name "${name//_/-}.ko.xz" |
+           head -1)
+    [ -n "$file" ] || { echo "mkinitramfs: no module $name" >&2; exit 1; }
+    xz -dc "$file" > "$root/modules/$name.ko"
+    for dep in $(strings "$root/modules/$name.ko" |
+                 sed -n 's/^depends=//p' | tr ',' ' '); do
+        add_module "$dep"
+    done
+    order+=("$name")
+}
+add_module virtio-gpu
+printf '%s\n' "${order[@]}" > "$root/modules.order"
+
+cp "$cache/busybox/usr/bin/busybox" "$root/bin/busybox"
+gcc -O2 -static -Wall -Werror -o "$root/xenlend-client" \
+    "$here/xenlend-client.c"
+install -m 755 "$here/init" "$root/init"
+(cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null) |
+    gzip -1 > "$out/initrd.gz"
+cp "$cache/linux/boot/vmlinuz-$kver" "$out/vmlinuz"
+echo "mkinitramfs: $out/initrd.gz ($kver; modules: ${order[*]})"

@@ -1,0 +1,263 @@
+/*
+ * xenlend-client: drives virtio-gpu-xenlend from inside a Linux guest
+ * through the virtio-gpu DRM uAPI, as Mesa does: context init with the
+ * virgl2 capset, HOST3D blobs created by a virgl resource-create command
+ * carrying a blob id, VIRTGPU_MAP and mmap; writes patterns, reads them
+ * back, unmaps and maps again; many blobs at once; and memcpy bandwidth
+ * into a mapping and into ordinary memory.
+ *
+ * Prints one line "XENLEND-RESULT key=value ..." and exits non-zero on any
+ * mismatch.  Static, no libdrm: raw ioctls.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <drm/drm.h>
+#include <drm/virtgpu_drm.h>
+
+#define MiB (1024 * 1024)
+#define VIRGL_CCMD_PIPE_RESOURCE_CREATE 48
+#define VIRGL_PIPE_RES_CREATE_SIZE 11
+#define VIRGL_FORMAT_R8_UNORM 64
+#define VIRGL_BIND_VERTEX_BUFFER (1 << 4)
+#define VIRGL_RESOURCE_FLAG_MAP_PERSISTENT (1 << 1)
+#define VIRGL_RESOURCE_FLAG_MAP_COHERENT (1 << 2)
+#define CAPSET_VIRGL2 2
+#define MANY 256
+
+static int fd;
+static unsigned blob_id;
+static unsigned long checks, blobs_made;
+
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    printf("XENLEND-RESULT ok=0 error=\"");
+    vprintf(fmt, ap);
+    printf("\" errno=%d\n", errno);
+    va_end(ap);
+    fflush(stdout);
+    exit(1);
+}
+
+static uint64_t getparam(uint64_t param)
+{
+    int value = 0;
+    struct drm_virtgpu_getparam gp = { .param = param,
+                                       .value = (uintptr_t)&value };
+
+    if (ioctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &gp)) {
+        fail("GETPARAM %llu", (unsigned long long)param);
+    }
+    return value;
+}
+
+typedef struct Blob {
+    uint32_t handle;
+    uint64_t size;
+    uint8_t *map;
+} Blob;
+
+static void blob_create(Blob *b, uint64_t size)
+{
+    uint32_t cmd[VIRGL_PIPE_RES_CREATE_SIZE + 1] = {
+        VIRGL_CCMD_PIPE_RESOURCE_CREATE | VIRGL_PIPE_RES_CREATE_SIZE << 16,
+        0 /* PIPE_BUFFER */, VIRGL_FORMAT_R8_UNORM, VIRGL_BIND_VERTEX_BUFFER,
+        (uint32_t)size, 1, 1, 1, 0, 0,
+        VIRGL_RESOURCE_FLAG_MAP_PERSISTENT | VIRGL_RESOURCE_FLAG_MAP_COHERENT,
+        ++blob_id,
+    };
+    struct drm_virtgpu_resource_create_blob rc = {
+        .blob_mem = VIRTGPU_BLOB_MEM_HOST3D,
+        .blob_flags = VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
+        .size = size,
+        .cmd_size = sizeof(cmd),
+        .cmd = (uintptr_t)cmd,
+        .blob_id = blob_id,
+    };
+
+    if (ioctl(fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE_BLOB, &rc)) {
+        fail("RESOURCE_CREATE_BLOB of %llu bytes", (unsigned long long)size);
+    }
+    b->handle = rc.bo_handle;
+    b->size = size;
+    b->map = NULL;
+    blobs_made++;
+}
+
+static void blob_map(Blob *b)
+{
+    struct drm_virtgpu_map m = { .handle = b->handle };
+
+    if (ioctl(fd, DRM_IOCTL_VIRTGPU_MAP, &m)) {
+        fail("VIRTGPU_MAP");
+    }
+    b->map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                  m.offset);
+    if (b->map == MAP_FAILED) {
+        fail("mmap of %llu bytes", (unsigned long long)b->size);
+    }
+}
+
+static void blob_unmap(Blob *b)
+{
+    munmap(b->map, b->size);
+    b->map = NULL;
+}
+
+static void blob_free(Blob *b)
+{
+    struct drm_gem_close gc = { .handle = b->handle };
+
+    if (b->map) {
+        blob_unmap(b);
+    }
+    if (ioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc)) {
+        fail("GEM_CLOSE");
+    }
+}
+
+static uint64_t pattern(uint64_t i, uint32_t seed)
+{
+    return (i * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)seed << 32) ^ seed;
+}
+
+static void write_pattern(Blob *b, uint32_t seed)
+{
+    uint64_t *p = (uint64_t *)b->map;
+
+    for (uint64_t i = 0; i < b->size / 8; i++) {
+        p[i] = pattern(i, seed);
+    }
+}
+
+static void check_pattern(Blob *b, uint32_t seed, const char *when)
+{
+    uint64_t *p = (uint64_t *)b->map;
+
+    for (uint64_t i = 0; i < b->size / 8; i++) {
+        if (p[i] != pattern(i, seed)) {
+            fail("%s: blob of %llu bytes differs at byte %llu", when,
+                 (unsigned long long)b->size, (unsigned long long)i * 8);
+        }
+    }
+    checks++;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* MB/s of memcpy into @dst, over at least @min_s seconds */
+static double bandwidth(void *dst, const void *src, size_t len, double min_s)
+{
+    double t0 = now(), t;
+    unsigned long n = 0;
+
+    do {
+        memcpy(dst, src, len);
+        n++;
+        t = now() - t0;
+    } while (t < min_s);
+    return n * (double)len / MiB / t;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t max_size = argc > 1 ? strtoull(argv[1], NULL, 0) : 64 * MiB;
+    uint64_t bw_size = argc > 2 ? strtoull(argv[2], NULL, 0) : 4 * MiB;
+    struct drm_virtgpu_context_set_param cp = {
+        .param = VIRTGPU_CONTEXT_PARAM_CAPSET_ID, .value = CAPSET_VIRGL2,
+    };
+    struct drm_virtgpu_context_init ci = {
+        .num_params = 1, .ctx_set_params = (uintptr_t)&cp,
+    };
+    static uint8_t caps[65536];
+    struct drm_virtgpu_get_caps gc = {
+        .cap_set_id = CAPSET_VIRGL2, .cap_set_ver = 2,
+        .addr = (uintptr_t)caps, .size = sizeof(caps),
+    };
+    Blob many[MANY], b;
+    double bw_blob, bw_ram;
+    uint8_t *src, *ram;
+
+    fd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        fail("open /dev/dri/renderD128");
+    }
+    if (!getparam(VIRTGPU_PARAM_3D_FEATURES) ||
+        !getparam(VIRTGPU_PARAM_RESOURCE_BLOB) ||
+        !getparam(VIRTGPU_PARAM_HOST_VISIBLE) ||
+        !getparam(VIRTGPU_PARAM_CONTEXT_INIT)) {
+        fail("the device lacks 3D, blob, host-visible or context-init");
+    }
+    /* like Mesa: the caps first; the renderer fills its own then */
+    if (ioctl(fd, DRM_IOCTL_VIRTGPU_GET_CAPS, &gc)) {
+        fail("GET_CAPS virgl2");
+    }
+    if (ioctl(fd, DRM_IOCTL_VIRTGPU_CONTEXT_INIT, &ci)) {
+        fail("CONTEXT_INIT virgl2");
+    }
+
+    /* sizes from 4 KiB up: write, read, unmap, map again, read again */
+    for (uint64_t size = 4096; size <= max_size; size *= 4) {
+        blob_create(&b, size);
+        blob_map(&b);
+        write_pattern(&b, size);
+        check_pattern(&b, size, "after write");
+        blob_unmap(&b);
+        blob_map(&b);
+        check_pattern(&b, size, "after unmap and map");
+        blob_free(&b);
+    }
+
+    /* many blobs mapped at once, each with its own data */
+    for (int i = 0; i < MANY; i++) {
+        blob_create(&many[i], 4096 << (i % 4));
+        blob_map(&many[i]);
+        write_pattern(&many[i], 1000 + i);
+    }
+    for (int i = 0; i < MANY; i++) {
+        check_pattern(&many[i], 1000 + i, "with 256 blobs mapped");
+    }
+    for (int i = 0; i < MANY; i++) {
+        blob_free(&many[i]);
+    }
+
+    /* guest write bandwidth: into a mapped blob, and into guest RAM */
+    src = malloc(bw_size);
+    ram = malloc(bw_size);
+    memset(src, 0x5a, bw_size);
+    memset(ram, 0, bw_size);
+    blob_create(&b, bw_size);
+    blob_map(&b);
+    bw_blob = bandwidth(b.map, src, bw_size, 1.0);
+    bw_ram = bandwidth(ram, src, bw_size, 1.0);
+    if (memcmp(b.map, src, bw_size)) {
+        fail("bandwidth copy differs");
+    }
+    blob_free(&b);
+
+    printf("XENLEND-RESULT ok=1 blobs=%lu checks=%lu max_size=%llu "
+           "bw_blob_mbs=%.1f bw_ram_mbs=%.1f\n", blobs_made, checks,
+           (unsigned long long)max_size, bw_blob, bw_ram);
+    fflush(stdout);
+    return 0;
+}
