@@ -3,6 +3,7 @@
 #   make            build qemu-system-x86_64 (configures first if needed)
 #   make demo       boot a Linux guest with the device, lend=on and off
 #   make check      build and run our unit tests, qtests and guest tests
+#   make check-sanitizers   the qtests and unit tests under ASan and UBSan
 #   make shell      a shell in the build environment
 #
 # Everything runs in the Debian trixie build environment (build-env/).
@@ -11,7 +12,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check shell clean distclean
+.PHONY: all prepare guest demo check check-sanitizers shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -36,6 +37,15 @@ demo: guest
 
 check: guest
 	$(RUN) build-env/check.py --build $(BUILD)
+
+SAN_BUILD := build-sanitizers
+check-sanitizers:
+	[ -f $(SAN_BUILD)/qemu/build.ninja ] || \
+		./configure --build-dir=$(SAN_BUILD) --enable-sanitizers
+	$(MAKE) BUILD=$(SAN_BUILD) all
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
+		$(RUN) build-env/check.py --build $(SAN_BUILD) --no-guest
 
 shell:
 	$(RUN) bash

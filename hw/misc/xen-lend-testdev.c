@@ -52,8 +52,21 @@ enum {
     CMD_COMMIT = 4,
 };
 
+/*
+ * A slot's region has an owner of its own: the FlatViews hold references
+ * on the owner, so the region lives until the last of them lets go, even
+ * after the slot has moved on.
+ */
+#define TYPE_TESTDEV_SLOT_REGION "xen-lend-testdev-slot"
+OBJECT_DECLARE_SIMPLE_TYPE(TestDevSlotRegion, TESTDEV_SLOT_REGION)
+
+struct TestDevSlotRegion {
+    Object parent_obj;
+    MemoryRegion mr;
+};
+
 typedef struct TestDevSlot {
-    MemoryRegion *mr;
+    TestDevSlotRegion *region;
     bool pending;       /* mapped in the open transaction */
 } TestDevSlot;
 
@@ -87,9 +100,9 @@ static const XenLendClientOps testdev_lend_ops = {
 
 static void slot_unmap(XenLendTestDev *s, TestDevSlot *slot)
 {
-    memory_region_del_subregion(&s->container, slot->mr);
-    object_unparent(OBJECT(slot->mr));
-    slot->mr = NULL;
+    memory_region_del_subregion(&s->container, &slot->region->mr);
+    object_unparent(OBJECT(slot->region));
+    slot->region = NULL;
     slot->pending = false;
 }
 
@@ -117,15 +130,18 @@ static bool slot_map(XenLendTestDev *s, TestDevSlot *slot)
     uint64_t off = s->reg[REG_OFFSET / 8], size = s->reg[REG_SIZE / 8];
     uint64_t host = s->reg[REG_HOST_OFFSET / 8];
 
-    if (slot->mr || !size || size > s->container_size ||
+    if (slot->region || !size || size > s->container_size ||
         off > s->container_size - size || host > s->backing_size ||
         size > s->backing_size - host) {
         return false;
     }
-    slot->mr = g_new0(MemoryRegion, 1);
-    memory_region_init_ram_ptr(slot->mr, OBJECT(s), "xen-lend-testdev-slot",
-                               size, s->backing + host);
-    memory_region_add_subregion(&s->container, off, slot->mr);
+    slot->region = TESTDEV_SLOT_REGION(object_new(TYPE_TESTDEV_SLOT_REGION));
+    object_property_add_child(OBJECT(s), "slot[*]", OBJECT(slot->region));
+    object_unref(OBJECT(slot->region));
+    memory_region_init_ram_ptr(&slot->region->mr, OBJECT(slot->region),
+                               "xen-lend-testdev-slot", size,
+                               s->backing + host);
+    memory_region_add_subregion(&s->container, off, &slot->region->mr);
     slot->pending = true;
     return true;
 }
@@ -139,7 +155,7 @@ static void testdev_command(XenLendTestDev *s, uint64_t cmd)
     switch (cmd) {
     case CMD_MAP:
     case CMD_UNMAP:
-        if (!slot || (cmd == CMD_UNMAP && !slot->mr)) {
+        if (!slot || (cmd == CMD_UNMAP && !slot->region)) {
             ok = false;
             break;
         }
@@ -245,7 +261,7 @@ static void testdev_exit(PCIDevice *pci)
 
     memory_region_transaction_begin();
     for (int i = 0; i < TESTDEV_SLOTS; i++) {
-        if (s->slots[i].mr) {
+        if (s->slots[i].region) {
             slot_unmap(s, &s->slots[i]);
         }
     }
@@ -293,9 +309,16 @@ static const TypeInfo testdev_info = {
     },
 };
 
+static const TypeInfo testdev_slot_region_info = {
+    .name = TYPE_TESTDEV_SLOT_REGION,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(TestDevSlotRegion),
+};
+
 static void testdev_register_types(void)
 {
     type_register_static(&testdev_info);
+    type_register_static(&testdev_slot_region_info);
 }
 
 type_init(testdev_register_types)

@@ -520,6 +520,7 @@ static uint64_t device_counter(Gpu *g, const char *name)
 /* lend=off: accesses go through the device (counted), nothing is lent */
 static void test_trapped_counts(void)
 {
+    QDict *info;
     uint8_t buf[64];
     Gpu g;
 
@@ -529,7 +530,9 @@ static void test_trapped_counts(void)
                                     VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
-    g_assert_false(qdict_get_bool(device_info(&g), "lending"));
+    info = device_info(&g);
+    g_assert_false(qdict_get_bool(info, "lending"));
+    qobject_unref(info);
     qtest_memset(g.f.qts, g.bar4, 0x5a, sizeof(buf));
     qtest_memread(g.f.qts, g.bar4, buf, sizeof(buf));
     g_assert_cmpuint(buf[63], ==, 0x5a);

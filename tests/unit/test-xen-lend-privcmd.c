@@ -75,6 +75,7 @@ static void test_open_asks_for_domain(void)
     g_assert_cmpuint(h->domid, ==, 5);
     g_assert_cmphex(xen_lend_privcmd_ops.capabilities(h), ==,
                     XEN_LEND_CAP_LEND | XEN_LEND_CAP_2M);
+    xen_lend_privcmd_ops.close(h);
 }
 
 static void test_marshal(void)
@@ -125,6 +126,7 @@ static void test_lend_one_call(void)
     g_assert_cmpint(xen_lend_privcmd_ops.revoke(h, ext, 3, &error_abort), ==,
                     0);
     g_assert_cmphex(kern.request[1], ==, IOCTL_PRIVCMD_LEND_REVOKE);
+    xen_lend_privcmd_ops.close(h);
 }
 
 static void test_lend_chunks_and_undo(void)
@@ -151,6 +153,7 @@ static void test_lend_chunks_and_undo(void)
     g_assert_cmphex(kern.request[3], ==, IOCTL_PRIVCMD_LEND_REVOKE);
     g_assert_cmphex(kern.first[3].gfn, ==, 10);
     g_assert_cmpuint(kern.nr[3] + kern.nr[4], ==, 4);
+    xen_lend_privcmd_ops.close(h);
 }
 
 static void test_revoke_failure_reported(void)
@@ -164,6 +167,7 @@ static void test_revoke_failure_reported(void)
     g_assert_cmpint(xen_lend_privcmd_ops.revoke(h, &e, 1, &err), ==, -EINVAL);
     g_assert_nonnull(strstr(error_get_pretty(err), "gfn 0x42+2"));
     error_free(err);
+    xen_lend_privcmd_ops.close(h);
 }
 
 static void test_probe_unsupported(const void *opaque)
