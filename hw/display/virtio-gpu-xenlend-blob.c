@@ -365,7 +365,7 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
                               &xenlend_trap_ops, b, name, size);
     }
     QTAILQ_INSERT_TAIL(&x->blobs, b, next);
-    account(x, b, +1);
+    account(x, b, 1);
     trace_virtio_gpu_xenlend_map(b->resource_id, b->offset, b->size,
                                  b->placement, x->lending);
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -181,8 +182,7 @@ static double bandwidth(void *dst, const void *src, size_t len, double min_s)
 
 int main(int argc, char **argv)
 {
-    uint64_t max_size = argc > 1 ? strtoull(argv[1], NULL, 0) : 64 * MiB;
-    uint64_t bw_size = argc > 2 ? strtoull(argv[2], NULL, 0) : 4 * MiB;
+    uint64_t max_size = 64 * MiB, bw_size = 4 * MiB;
     struct drm_virtgpu_context_set_param cp = {
         .param = VIRTGPU_CONTEXT_PARAM_CAPSET_ID, .value = CAPSET_VIRGL2,
     };
@@ -198,6 +198,10 @@ int main(int argc, char **argv)
     double bw_blob, bw_ram;
     uint8_t *src, *ram;
 
+    if ((argc > 1 && sscanf(argv[1], "%" SCNu64, &max_size) != 1) ||
+        (argc > 2 && sscanf(argv[2], "%" SCNu64, &bw_size) != 1)) {
+        fail("usage: xenlend-client [MAX_BLOB_BYTES [BANDWIDTH_BYTES]]");
+    }
     fd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         fail("open /dev/dri/renderD128");

@@ -305,8 +305,10 @@ static void gpu_ctx_create(Gpu *g, uint32_t ctx_id)
                     VIRTIO_GPU_RESP_OK_NODATA);
 }
 
-/* A virgl buffer created in the context's stream with a blob id, then the
- * HOST3D blob resource for it. Returns the response type. */
+/*
+ * A virgl buffer created in the context's stream with a blob id, then the
+ * HOST3D blob resource for it.  Returns the response type.
+ */
 static uint32_t gpu_blob_create(Gpu *g, uint32_t ctx_id, uint32_t res_id,
                                 uint64_t size, uint32_t blob_flags)
 {
@@ -440,8 +442,10 @@ static void fill_pattern(uint8_t *buf, size_t len, uint32_t seed)
     }
 }
 
-/* Write through BAR4, unmap, map elsewhere, read it back: the renderer's
- * memory holds it, and the BAR shows it only while it is mapped. */
+/*
+ * Write through BAR4, unmap, map elsewhere, read it back: the renderer's
+ * memory holds it, and the BAR shows it only while it is mapped.
+ */
 static void blob_roundtrip(Gpu *g, uint64_t size, uint64_t off1,
                            uint64_t off2)
 {
