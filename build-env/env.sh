@@ -14,6 +14,9 @@ XENLEND_MIRROR=${XENLEND_MIRROR:-http://deb.debian.org/debian}
 XENLEND_SECURITY_MIRROR=${XENLEND_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 XENLEND_ROOT=$XENLEND_CACHE/trixie-root
 export CCACHE_DIR=${CCACHE_DIR:-$XENLEND_CACHE/ccache}
+# Clones at other paths (CI's fresh clone) hit the same cache entries.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$XENLEND_TOP}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 xenlend_die() {
     echo "build-env: $*" >&2
@@ -76,6 +79,8 @@ xenlend_bwrap() {
         --chdir "$(pwd -P)" \
         --setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         --setenv CCACHE_DIR "$CCACHE_DIR" \
+        --setenv CCACHE_BASEDIR "$CCACHE_BASEDIR" \
+        --setenv CCACHE_NOHASHDIR "$CCACHE_NOHASHDIR" \
         --setenv XENLEND_IN_ENV 1 \
         --unsetenv PYENV_ROOT --unsetenv PYENV_VERSION \
         "$@"
