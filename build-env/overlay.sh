@@ -9,7 +9,10 @@ src=$(cd "$1" && pwd)
 dirs="hw accel include qapi tests docs"
 
 # drop links to files that are gone from the repository
-find "$src" -type l -lname "$top/*" ! -exec test -e {} \; -delete
+find "$src" -path "$src/.git" -prune -o -type l -lname "$top/*" -print |
+    while IFS= read -r link; do
+        [ -e "$link" ] || rm -f "$link"
+    done
 
 cd "$top"
 for f in $(find $dirs -type f 2>/dev/null | sort); do

@@ -16,8 +16,9 @@ stamps=$src.stamps
 mkdir -p "$stamps"
 
 git_src() {
+    # no background gc: it would race with the overlay's walk of the tree
     git -C "$src" -c user.name=xenlend -c user.email=xenlend@localhost \
-        -c advice.detachedHead=false "$@"
+        -c advice.detachedHead=false -c gc.auto=0 "$@"
 }
 
 # Without FILE: the source this tree was made from (--qemu-source), else

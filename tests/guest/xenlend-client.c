@@ -151,8 +151,10 @@ static void check_pattern(Blob *b, uint32_t seed, const char *when)
 
     for (uint64_t i = 0; i < b->size / 8; i++) {
         if (p[i] != pattern(i, seed)) {
-            fail("%s: blob of %llu bytes differs at byte %llu", when,
-                 (unsigned long long)b->size, (unsigned long long)i * 8);
+            fail("%s: blob of %llu bytes differs at byte %llu: 0x%llx, "
+                 "not 0x%llx", when, (unsigned long long)b->size,
+                 (unsigned long long)i * 8, (unsigned long long)p[i],
+                 (unsigned long long)pattern(i, seed));
         }
     }
     checks++;
