@@ -45,6 +45,20 @@ void gpu_start(Gpu *g, uint64_t hostmem, const char *lend)
     g->next_blob_id = 1;
 }
 
+/* After a device reset: the driver sets the device up again */
+void gpu_restart(Gpu *g)
+{
+    qvirtqueue_cleanup(g->vdev->vdev.bus, g->ctrl, &g->alloc);
+    qvirtio_start_device(&g->vdev->vdev);
+    qvirtio_set_features(&g->vdev->vdev,
+                         qvirtio_get_features(&g->vdev->vdev) &
+                         ~(QVIRTIO_F_BAD_FEATURE |
+                           (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+                           (1ull << VIRTIO_RING_F_EVENT_IDX)));
+    g->ctrl = qvirtqueue_setup(&g->vdev->vdev, &g->alloc, 0);
+    qvirtio_set_driver_ok(&g->vdev->vdev);
+}
+
 void gpu_stop(Gpu *g)
 {
     qvirtqueue_cleanup(g->vdev->vdev.bus, g->ctrl, &g->alloc);

@@ -425,15 +425,7 @@ static void test_reset(void)
     g_assert_cmpuint(device_counter(&g, "blobs-mapped"), ==, 0);
 
     /* the device works again after the reset */
-    qvirtqueue_cleanup(g.vdev->vdev.bus, g.ctrl, &g.alloc);
-    qvirtio_start_device(&g.vdev->vdev);
-    qvirtio_set_features(&g.vdev->vdev,
-                         qvirtio_get_features(&g.vdev->vdev) &
-                         ~(QVIRTIO_F_BAD_FEATURE |
-                           (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
-                           (1ull << VIRTIO_RING_F_EVENT_IDX)));
-    g.ctrl = qvirtqueue_setup(&g.vdev->vdev, &g.alloc, 0);
-    qvirtio_set_driver_ok(&g.vdev->vdev);
+    gpu_restart(&g);
     gpu_ctx_create(&g, 1);
     gpu_blob_create(&g, 1, 10, 2 * MiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
     g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
