@@ -87,14 +87,6 @@ def run_guest_suite(build):
            "--guest", guest, "--lend"]
     for mode in ("on", "off"):
         rc = subprocess.run(cmd + [mode]).returncode
-        if rc and mode == "off":
-            # Known open bug: under TCG with lend=off, a guest read of a
-            # trapped blob sometimes returns zeros (about 1 run in 7 idle,
-            # more under load).  One retry keeps CI from failing on it;
-            # the failure above stays in the log.  The session notes hold the reproduction.
-            print("check: guest-e2e lend=off failed once (known intermittent "
-                  "bug: trapped reads returning zeros); retrying once")
-            rc = subprocess.run(cmd + [mode]).returncode
         passed, failed = (passed + 1, failed) if rc == 0 else \
                          (passed, failed + 1)
     return passed, failed

@@ -23,6 +23,7 @@ import tempfile
 import time
 
 SIZES = {"on": (64 << 20, 4 << 20), "off": (16 << 20, 1 << 20)}
+CHURN_SECONDS = 3
 
 
 class QMP:
@@ -67,12 +68,13 @@ def run(args):
     tmp = tempfile.mkdtemp(prefix="xenlend-guest-")
     qmp_path = os.path.join(tmp, "qmp.sock")
     cmdline = [
-        args.qemu, "-accel", "tcg", "-m", "1G", "-smp", "1",
+        args.qemu, "-accel", "tcg", "-m", "1G", "-smp", "2",
         "-display", "none", "-nodefaults", "-no-reboot", "-no-shutdown",
         "-serial", "stdio", "-qmp", f"unix:{qmp_path},server=on,wait=off",
         "-kernel", os.path.join(args.guest, "vmlinuz"),
         "-initrd", os.path.join(args.guest, "initrd.gz"),
-        "-append", f'console=ttyS0 quiet xenlend_client="{max_size} {bw_size}"',
+        "-append", f'console=ttyS0 quiet xenlend_client="{max_size} {bw_size} "'
+                   f'{CHURN_SECONDS}"',
         "-device", f"virtio-gpu-xenlend,hostmem=256M,lend={args.lend}",
     ]
     start = time.time()

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <drm/drm.h>
@@ -39,7 +40,7 @@
 
 static int fd;
 static unsigned blob_id;
-static unsigned long checks, blobs_made;
+static unsigned long checks, blobs_made, churn_rounds;
 
 static void fail(const char *fmt, ...)
 {
@@ -145,17 +146,50 @@ static void write_pattern(Blob *b, uint32_t seed)
     }
 }
 
+static uint64_t count_bad(Blob *b, uint32_t seed, uint64_t *first,
+                          uint64_t *last, uint64_t *pages)
+{
+    volatile uint64_t *p = (volatile uint64_t *)b->map;
+    uint64_t bad = 0, page = UINT64_MAX;
+
+    *pages = 0;
+    for (uint64_t i = 0; i < b->size / 8; i++) {
+        if (p[i] != pattern(i, seed)) {
+            if (!bad++) {
+                *first = i * 8;
+            }
+            *last = i * 8;
+            if (i * 8 / 4096 != page) {
+                page = i * 8 / 4096;
+                ++*pages;
+            }
+        }
+    }
+    return bad;
+}
+
 static void check_pattern(Blob *b, uint32_t seed, const char *when)
 {
     uint64_t *p = (uint64_t *)b->map;
+    uint64_t first = 0, last = 0, pages, bad, again;
+    uint64_t got;
 
     for (uint64_t i = 0; i < b->size / 8; i++) {
-        if (p[i] != pattern(i, seed)) {
-            fail("%s: blob of %llu bytes differs at byte %llu: 0x%llx, "
-                 "not 0x%llx", when, (unsigned long long)b->size,
-                 (unsigned long long)i * 8, (unsigned long long)p[i],
-                 (unsigned long long)pattern(i, seed));
+        if (p[i] == pattern(i, seed)) {
+            continue;
         }
+        /* say whether the data is lost or a read went astray, and how much */
+        got = p[i];
+        bad = count_bad(b, seed, &first, &last, &pages);
+        usleep(100000);
+        again = count_bad(b, seed, &first, &last, &pages);
+        fail("%s: blob of %llu bytes differs at byte %llu: 0x%llx, "
+             "not 0x%llx; %llu words in %llu pages differ (bytes %llu..%llu)"
+             ", %llu still 0.1 s later", when, (unsigned long long)b->size,
+             (unsigned long long)i * 8, (unsigned long long)got,
+             (unsigned long long)pattern(i, seed), (unsigned long long)bad,
+             (unsigned long long)pages, (unsigned long long)first,
+             (unsigned long long)last, (unsigned long long)again);
     }
     checks++;
 }
@@ -182,9 +216,62 @@ static double bandwidth(void *dst, const void *src, size_t len, double min_s)
     return n * (double)len / MiB / t;
 }
 
+/*
+ * Reads and writes of one mapped blob while a second process maps and
+ * frees other blobs: each map and unmap changes the memory map under the
+ * accesses.  It caught QEMU's TCG decoding old TLB entries against a new
+ * section table (patches/0012): with lend=off a read returned 0 or a
+ * write was lost about once a second.
+ */
+static void churn(double seconds)
+{
+    double end = now() + seconds;
+    uint32_t seed = 77;
+    int status;
+    pid_t pid;
+    Blob b, low;
+
+    /*
+     * The other blobs go below @b, into the hole @low leaves: that is what
+     * renumbers @b's section each time.
+     */
+    blob_create(&low, 4096);
+    blob_map(&low);
+    blob_create(&b, 64 * 1024);
+    blob_map(&b);
+    blob_free(&low);
+    pid = fork();
+    if (pid < 0) {
+        fail("fork");
+    }
+    if (pid == 0) {
+        while (now() < end) {
+            Blob other;
+
+            blob_create(&other, 4096);
+            blob_map(&other);
+            other.map[0] = 1;
+            blob_free(&other);
+        }
+        fflush(stdout);
+        _exit(0);
+    }
+    while (now() < end) {
+        write_pattern(&b, ++seed);
+        check_pattern(&b, seed, "while other blobs come and go");
+        churn_rounds++;
+    }
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status)) {
+        fail("the churning child failed");
+    }
+    blob_free(&b);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t max_size = 64 * MiB, bw_size = 4 * MiB;
+    double churn_seconds = 3;
     struct drm_virtgpu_context_set_param cp = {
         .param = VIRTGPU_CONTEXT_PARAM_CAPSET_ID, .value = CAPSET_VIRGL2,
     };
@@ -201,8 +288,10 @@ int main(int argc, char **argv)
     uint8_t *src, *ram;
 
     if ((argc > 1 && sscanf(argv[1], "%" SCNu64, &max_size) != 1) ||
-        (argc > 2 && sscanf(argv[2], "%" SCNu64, &bw_size) != 1)) {
-        fail("usage: xenlend-client [MAX_BLOB_BYTES [BANDWIDTH_BYTES]]");
+        (argc > 2 && sscanf(argv[2], "%" SCNu64, &bw_size) != 1) ||
+        (argc > 3 && sscanf(argv[3], "%lf", &churn_seconds) != 1)) {
+        fail("usage: xenlend-client [MAX_BLOB_BYTES [BANDWIDTH_BYTES "
+             "[CHURN_SECONDS]]]");
     }
     fd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
@@ -234,6 +323,8 @@ int main(int argc, char **argv)
         blob_free(&b);
     }
 
+    churn(churn_seconds);
+
     /* many blobs mapped at once, each with its own data */
     for (int i = 0; i < MANY; i++) {
         blob_create(&many[i], 4096 << (i % 4));
@@ -262,8 +353,9 @@ int main(int argc, char **argv)
     blob_free(&b);
 
     printf("XENLEND-RESULT ok=1 blobs=%lu checks=%lu max_size=%llu "
-           "bw_blob_mbs=%.1f bw_ram_mbs=%.1f\n", blobs_made, checks,
-           (unsigned long long)max_size, bw_blob, bw_ram);
+           "churn_rounds=%lu bw_blob_mbs=%.1f bw_ram_mbs=%.1f\n", blobs_made,
+           checks, (unsigned long long)max_size, churn_rounds, bw_blob,
+           bw_ram);
     fflush(stdout);
     return 0;
 }
