@@ -64,10 +64,19 @@ static void xenlend_complete(VirtIOGPU *g, struct virtio_gpu_ctrl_command *cmd)
         return;
     }
     if (cmd->cmd_hdr.flags & VIRTIO_GPU_FLAG_INFO_RING_IDX) {
-        virgl_renderer_context_create_fence(cmd->cmd_hdr.ctx_id,
-                                            VIRGL_RENDERER_FENCE_FLAG_MERGEABLE,
-                                            cmd->cmd_hdr.ring_idx,
-                                            cmd->cmd_hdr.fence_id);
+        int ret = virgl_renderer_context_create_fence(
+                      cmd->cmd_hdr.ctx_id, VIRGL_RENDERER_FENCE_FLAG_MERGEABLE,
+                      cmd->cmd_hdr.ring_idx, cmd->cmd_hdr.fence_id);
+
+        if (ret) {
+            /* nothing would ever signal it (as patches/0013 upstream) */
+            xenlend_guest_error(VIRTIO_GPU_XENLEND(g), "ctrl 0x%x: no fence "
+                                "on context %u ring %u: %s",
+                                cmd->cmd_hdr.type, cmd->cmd_hdr.ctx_id,
+                                cmd->cmd_hdr.ring_idx, strerror(-ret));
+            virtio_gpu_ctrl_response_nodata(
+                g, cmd, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+        }
         return;
     }
     virgl_renderer_create_fence(cmd->cmd_hdr.fence_id, cmd->cmd_hdr.type);

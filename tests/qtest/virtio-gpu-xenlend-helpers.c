@@ -92,6 +92,8 @@ uint32_t gpu_cmd(Gpu *g, const void *req, size_t req_len,
     }
     guest_free(&g->alloc, req_addr);
     guest_free(&g->alloc, resp_addr);
+    /* nothing is in flight: the descriptors can be used again */
+    qvirtqueue_reset_pool(g->ctrl);
     return le32_to_cpu(hdr.type);
 }
 

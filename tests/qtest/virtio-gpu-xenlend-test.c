@@ -505,6 +505,32 @@ static void test_fenced_unmap(void)
     gpu_stop(&g);
 }
 
+/*
+ * A fenced command on a context ring that does not exist is answered (with
+ * an error) instead of waiting for a fence nothing will ever signal.
+ */
+static void test_fence_without_context(void)
+{
+    struct virtio_gpu_ctx_destroy cd = {
+        .hdr.type = VIRTIO_GPU_CMD_CTX_DESTROY,
+        .hdr.flags = VIRTIO_GPU_FLAG_FENCE | VIRTIO_GPU_FLAG_INFO_RING_IDX,
+        .hdr.fence_id = 5,
+        .hdr.ctx_id = 2,
+    };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_ctx_create(&g, 2);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &cd, sizeof(cd)), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    /* and the queue goes on */
+    g_assert_cmphex(gpu_blob_create(&g, 1, 10, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&g);
+}
+
 /* I7: migration and savevm are refused while lending, saying why */
 static void test_migration_blocked(void)
 {
@@ -606,6 +632,8 @@ int main(int argc, char **argv)
         qtest_add_data_func(path, &bad_maps[i], test_bad_map);
     }
     qtest_add_func("/virtio-gpu-xenlend/bad-input/unmap", test_bad_unmap);
+    qtest_add_func("/virtio-gpu-xenlend/bad-input/fence-without-context",
+                   test_fence_without_context);
     qtest_add_func("/virtio-gpu-xenlend/blob/trapped-counts",
                    test_trapped_counts);
     qtest_add_func("/virtio-gpu-xenlend/blob/placement-counters",
