@@ -4,6 +4,7 @@
 #   make demo       boot a Linux guest with the device, lend=on and off
 #   make check      build and run our unit tests, qtests and guest tests
 #   make check-sanitizers   the qtests and unit tests under ASan and UBSan
+#   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
 #
 # Everything runs in the Debian trixie build environment (build-env/).
@@ -12,7 +13,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check check-sanitizers shell clean distclean
+.PHONY: all prepare guest demo check check-sanitizers bench shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -37,6 +38,11 @@ demo: guest
 
 check: guest
 	$(RUN) build-env/check.py --build $(BUILD)
+
+# Timed, so not part of check: numbers in $(BUILD)/bench/results.md
+bench: guest
+	$(RUN) ninja -C $(QEMU_BUILD) tests/qtest/virtio-gpu-xenlend-bench
+	$(RUN) tests/guest/bench.py --build $(BUILD)
 
 SAN_BUILD := build-sanitizers
 check-sanitizers:

@@ -284,7 +284,7 @@ int main(int argc, char **argv)
         .addr = (uintptr_t)caps, .size = sizeof(caps),
     };
     Blob many[MANY], b;
-    double bw_blob, bw_ram;
+    double bw_blob, bw_ram, rd_blob, rd_ram;
     uint8_t *src, *ram;
 
     if ((argc > 1 && sscanf(argv[1], "%" SCNu64, &max_size) != 1) ||
@@ -350,12 +350,15 @@ int main(int argc, char **argv)
     if (memcmp(b.map, src, bw_size)) {
         fail("bandwidth copy differs");
     }
+    rd_blob = bandwidth(ram, b.map, bw_size, 1.0);
+    rd_ram = bandwidth(ram, src, bw_size, 1.0);
     blob_free(&b);
 
     printf("XENLEND-RESULT ok=1 blobs=%lu checks=%lu max_size=%llu "
-           "churn_rounds=%lu bw_blob_mbs=%.1f bw_ram_mbs=%.1f\n", blobs_made,
-           checks, (unsigned long long)max_size, churn_rounds, bw_blob,
-           bw_ram);
+           "churn_rounds=%lu bw_blob_mbs=%.1f bw_ram_mbs=%.1f "
+           "rd_blob_mbs=%.1f rd_ram_mbs=%.1f\n", blobs_made, checks,
+           (unsigned long long)max_size, churn_rounds, bw_blob, bw_ram,
+           rd_blob, rd_ram);
     fflush(stdout);
     return 0;
 }

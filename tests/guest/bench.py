@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""make bench: lent vs trapped bandwidth, map/unmap throughput against live
+mappings, lend calls and 2 MiB pages per mapping, from one run.
+
+  bench.py --build BUILD
+
+Writes BUILD/bench/results.json and results.md and prints the table.
+Numbers are reported as measured, never asserted: timing belongs here,
+not in make check.  Runs inside the build environment.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guest_e2e  # noqa: E402
+
+LIVE = (1, 64, 1024, 4096)
+
+
+def parse(line):
+    return {k: v for k, v in re.findall(r'(\w+)=([^ \n]+)', line)}
+
+
+def guest_bandwidth(build):
+    out = {}
+    for lend in ("on", "off"):
+        args = types.SimpleNamespace(
+            lend=lend, guest=os.path.join(build, "guest"),
+            qemu=os.path.join(build, "qemu-system-x86_64"))
+        result, _, dev, secs, tail, _ = guest_e2e.run(args)
+        if not result or result.get("ok") != "1":
+            sys.exit(f"bench: the guest client failed with lend={lend}:\n"
+                     f"{tail}")
+        out[lend] = {k: float(result[k]) for k in
+                     ("bw_blob_mbs", "bw_ram_mbs", "rd_blob_mbs",
+                      "rd_ram_mbs")}
+        out[lend]["trapped_accesses"] = (dev["trapped-reads"] +
+                                         dev["trapped-writes"])
+    return out
+
+
+def qtest_bench(build, *args):
+    qemu_build = os.path.join(build, "qemu")
+    env = dict(os.environ, QTEST_QEMU_BINARY="./qemu-system-x86_64")
+    out = subprocess.run(["./tests/qtest/virtio-gpu-xenlend-bench", *args],
+                         cwd=qemu_build, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return [parse(line) for line in out.splitlines()
+            if line.startswith("BENCH ")]
+
+
+def map_throughput(build):
+    out = {}
+    for lend in ("on", "off"):
+        out[lend] = {}
+        for live in LIVE:
+            rounds = 100 if live >= 1024 else 300
+            r = qtest_bench(build, "maps", lend, str(live), str(rounds))[0]
+            out[lend][live] = float(r["rounds_per_s"])
+    return out
+
+
+def extents(build):
+    return [{k: v for k, v in r.items()} for r in qtest_bench(build,
+                                                              "extents")]
+
+
+def markdown(res):
+    bw, maps, ext = res["bandwidth"], res["maps"], res["extents"]
+    ram = bw["on"]["bw_ram_mbs"]
+    lines = [
+        f"Run {res['date']} on {res['machine']}; guest under TCG, "
+        "emulated lend backend.",
+        "",
+        "| guest memcpy, MB/s | lend=on (lent) | lend=off (trapped) "
+        "| guest RAM | lent / trapped | lent / RAM |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, name, base in (("bw_blob_mbs", "write into a mapped blob",
+                             "bw_ram_mbs"),
+                            ("rd_blob_mbs", "read from a mapped blob",
+                             "rd_ram_mbs")):
+        on, off = bw["on"][key], bw["off"][key]
+        lines.append(f"| {name} | {on:.0f} | {off:.1f} | "
+                     f"{bw['on'][base]:.0f} | {on / off:.1f}x | "
+                     f"{on / bw['on'][base]:.2f} |")
+    lines += [
+        "",
+        f"Guest accesses trapped: lend=on {bw['on']['trapped_accesses']}, "
+        f"lend=off {bw['off']['trapped_accesses']}.  (RAM: {ram:.0f} MB/s)",
+        "",
+        "| MAP_BLOB + UNMAP_BLOB round trips/s | "
+        + " | ".join(f"{n} live" for n in LIVE) + " | 4096 vs 1 cost |",
+        "| --- |" + " --- |" * (len(LIVE) + 1),
+    ]
+    for lend in ("on", "off"):
+        row = maps[lend]
+        cost = row[LIVE[0]] / row[LIVE[-1]]
+        lines.append(f"| lend={lend} | "
+                     + " | ".join(f"{row[n]:.0f}" for n in LIVE)
+                     + f" | {cost:.1f}x |")
+    lines += [
+        "",
+        "| 4 MiB mapping | gpa offset | lend calls | 4 KiB + 2 MiB extents "
+        "| lent pages | in 2 MiB pages |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in ext:
+        pages = int(e["lent_pages"])
+        share = 512 * int(e["lent_2m"]) / pages if pages else 0
+        lines.append(f"| {e['source']} | {e['offset']} | {e['lend_calls']} "
+                     f"| {e['extents']} | {pages} | {share:.0%} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--build", default="build")
+    args = ap.parse_args()
+
+    start = time.time()
+    res = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                   f"{platform.release()}",
+        "bandwidth": guest_bandwidth(args.build),
+        "maps": map_throughput(args.build),
+        "extents": extents(args.build),
+    }
+    res["seconds"] = round(time.time() - start)
+    outdir = os.path.join(args.build, "bench")
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(res, f, indent=2)
+    md = markdown(res)
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(md)
+    print(md)
+    print(f"bench: {res['seconds']} s; {outdir}/results.md and results.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
