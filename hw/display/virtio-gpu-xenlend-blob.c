@@ -255,6 +255,12 @@ static uint32_t validate_map(VirtIOGPUXenLend *x,
                             m->resource_id, m->offset, *size, hostmem);
         return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
     }
+    if (x->stats.blobs_mapped >= x->max_mapped) {
+        xenlend_guest_error(x, "map: resource %u: %" PRIu64 " blobs are "
+                            "mapped already, the most max-mapped allows",
+                            m->resource_id, x->stats.blobs_mapped);
+        return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+    }
     QTAILQ_FOREACH(b, &x->blobs, next) {
         if (b->resource_id == m->resource_id && !b->dying) {
             xenlend_guest_error(x, "map: resource %u is already mapped",

@@ -259,6 +259,16 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
     if (!virtio_gpu_xenlend_check_hostmem(g->parent_obj.conf.hostmem, errp)) {
         return;
     }
+    if (!x->max_mapped ||
+        x->max_mapped > VIRTIO_GPU_XENLEND_MAX_MAPPED_LIMIT) {
+        error_setg(errp, "virtio-gpu-xenlend: max-mapped=%" PRIu32 " is out "
+                   "of range", x->max_mapped);
+        error_append_hint(errp, "Give 1 to %d: each mapped blob is a "
+                          "section of QEMU's memory map, which holds at "
+                          "most 4096.\n",
+                          VIRTIO_GPU_XENLEND_MAX_MAPPED_LIMIT);
+        return;
+    }
     if (!object_resolve_path_type("", TYPE_VIRTIO_GPU_GL, NULL)) {
         error_setg(errp, "at most one virgl device (virtio-gpu-gl or "
                    "virtio-gpu-xenlend) is permitted");
@@ -334,6 +344,8 @@ static void xenlend_instance_init(Object *obj)
 
 static const Property xenlend_properties[] = {
     DEFINE_PROP_ON_OFF_AUTO("lend", VirtIOGPUXenLend, lend, ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_UINT32("max-mapped", VirtIOGPUXenLend, max_mapped,
+                       VIRTIO_GPU_XENLEND_DEFAULT_MAX_MAPPED),
 };
 
 static void xenlend_class_init(ObjectClass *klass, void *data)

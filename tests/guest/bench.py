@@ -22,7 +22,10 @@ import types
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guest_e2e  # noqa: E402
 
-LIVE = (1, 64, 1024, 4096)
+# 2047 others and the measured blob: the device's default max-mapped.
+# QEMU's memory map aborts at 4096 sections, so 4096 live mappings are
+# not possible (docs/devel/xenlend-benchmarks.rst).
+LIVE = (1, 64, 1024, 2047)
 
 
 def parse(line):
@@ -50,9 +53,13 @@ def guest_bandwidth(build):
 def qtest_bench(build, *args):
     qemu_build = os.path.join(build, "qemu")
     env = dict(os.environ, QTEST_QEMU_BINARY="./qemu-system-x86_64")
-    out = subprocess.run(["./tests/qtest/virtio-gpu-xenlend-bench", *args],
-                         cwd=qemu_build, env=env, capture_output=True,
-                         text=True, check=True).stdout
+    p = subprocess.run(["./tests/qtest/virtio-gpu-xenlend-bench", *args],
+                       cwd=qemu_build, env=env, capture_output=True,
+                       text=True)
+    if p.returncode:
+        sys.exit(f"bench: virtio-gpu-xenlend-bench {' '.join(args)} failed:"
+                 f"\n{p.stderr[-2000:]}")
+    out = p.stdout
     return [parse(line) for line in out.splitlines()
             if line.startswith("BENCH ")]
 
@@ -98,7 +105,7 @@ def markdown(res):
         f"lend=off {bw['off']['trapped_accesses']}.  (RAM: {ram:.0f} MB/s)",
         "",
         "| MAP_BLOB + UNMAP_BLOB round trips/s | "
-        + " | ".join(f"{n} live" for n in LIVE) + " | 4096 vs 1 cost |",
+        + " | ".join(f"{n} live" for n in LIVE) + f" | {LIVE[-1]} vs 1 cost |",
         "| --- |" + " --- |" * (len(LIVE) + 1),
     ]
     for lend in ("on", "off"):

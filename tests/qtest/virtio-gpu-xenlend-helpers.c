@@ -13,6 +13,13 @@
 
 void gpu_start(Gpu *g, uint64_t hostmem, const char *lend)
 {
+    gpu_start_opts(g, hostmem, lend, "");
+}
+
+/* @opts: more device properties, each starting with a comma */
+void gpu_start_opts(Gpu *g, uint64_t hostmem, const char *lend,
+                    const char *opts)
+{
     QPCIAddress addr = { .devfn = XENLEND_DEVFN };
     uint64_t features;
     QPCIBar bar;
@@ -22,7 +29,8 @@ void gpu_start(Gpu *g, uint64_t hostmem, const char *lend)
     g->lending = strcmp(lend, "off") != 0;
     g->f.qts = qtest_initf("-machine pc -display none "
                            "-device virtio-gpu-xenlend,addr=04.0,"
-                           "hostmem=%" PRIu64 ",lend=%s", hostmem, lend);
+                           "hostmem=%" PRIu64 ",lend=%s%s", hostmem, lend,
+                           opts);
     g->f.pcibus = qpci_new_pc(g->f.qts, NULL);
     pc_alloc_init(&g->alloc, g->f.qts, ALLOC_NO_FLAGS);
     g->vdev = virtio_pci_new(g->f.pcibus, &addr);

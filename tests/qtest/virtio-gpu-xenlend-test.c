@@ -531,6 +531,32 @@ static void test_fence_without_context(void)
     gpu_stop(&g);
 }
 
+/*
+ * A guest cannot map so many blobs that QEMU's memory map runs out of
+ * sections (it aborts at 4096): the map past max-mapped is refused.
+ */
+static void test_too_many_mappings(void)
+{
+    Gpu g;
+
+    gpu_start_opts(&g, 64 * MiB, "on", ",max-mapped=8");
+    gpu_ctx_create(&g, 1);
+    for (uint32_t id = 1; id <= 9; id++) {
+        g_assert_cmphex(gpu_blob_create(&g, 1, id, PAGE,
+                                        VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                        VIRTIO_GPU_RESP_OK_NODATA);
+    }
+    for (uint32_t id = 1; id <= 8; id++) {
+        g_assert_cmphex(gpu_map(&g, id, id * PAGE), ==,
+                        VIRTIO_GPU_RESP_OK_MAP_INFO);
+    }
+    g_assert_cmphex(gpu_map(&g, 9, 9 * PAGE), ==,
+                    VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    g_assert_cmphex(gpu_unmap(&g, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&g, 9, 9 * PAGE), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_stop(&g);
+}
+
 /* I7: migration and savevm are refused while lending, saying why */
 static void test_migration_blocked(void)
 {
@@ -634,6 +660,8 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-gpu-xenlend/bad-input/unmap", test_bad_unmap);
     qtest_add_func("/virtio-gpu-xenlend/bad-input/fence-without-context",
                    test_fence_without_context);
+    qtest_add_func("/virtio-gpu-xenlend/bad-input/too-many-mappings",
+                   test_too_many_mappings);
     qtest_add_func("/virtio-gpu-xenlend/blob/trapped-counts",
                    test_trapped_counts);
     qtest_add_func("/virtio-gpu-xenlend/blob/placement-counters",

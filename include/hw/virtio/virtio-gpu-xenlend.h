@@ -64,6 +64,7 @@ struct VirtIOGPUXenLend {
     VirtIOGPUGL parent_obj;
 
     OnOffAuto lend;             /* the user's choice */
+    uint32_t max_mapped;        /* blobs mapped at once, at most */
     bool lending;               /* what realize settled on */
     bool headless;              /* no GL display: virglrenderer's own EGL */
     XenLendClient *lend_client;
@@ -93,6 +94,14 @@ bool xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
 bool xenlend_unmap_resource(VirtIOGPUXenLend *x, uint32_t resource_id);
 /* Take every blob out of the BAR (revoked); their memory goes later. */
 void xenlend_remove_all_blobs(VirtIOGPUXenLend *x);
+/*
+ * Each mapped blob is a section of the FlatView, and QEMU's memory core
+ * aborts at TARGET_PAGE_SIZE sections in one view: a guest must not be
+ * able to map that many.  What the rest of the machine uses is left free.
+ */
+#define VIRTIO_GPU_XENLEND_MAX_MAPPED_LIMIT 3072
+#define VIRTIO_GPU_XENLEND_DEFAULT_MAX_MAPPED 2048
+
 bool xenlend_blob_is_mapped(VirtIOGPUXenLend *x, uint32_t resource_id);
 /* Release blobs whose region is gone; true while others still wait. */
 bool xenlend_release_dead_blobs(VirtIOGPUXenLend *x);
