@@ -112,7 +112,7 @@ def markdown(res):
         row = maps[lend]
         cost = row[LIVE[0]] / row[LIVE[-1]]
         lines.append(f"| lend={lend} | "
-                     + " | ".join(f"{row[n]:.0f}" for n in LIVE)
+                     + " | ".join(f"{row[n]:.1f}" for n in LIVE)
                      + f" | {cost:.1f}x |")
     lines += [
         "",
