@@ -557,6 +557,33 @@ static void test_too_many_mappings(void)
     gpu_stop(&g);
 }
 
+/*
+ * ATTACH_BACKING with no entries: answered, and (under UBSan) without
+ * memcpy to NULL (patches/0015).
+ */
+static void test_empty_backing_list(void)
+{
+    struct virtio_gpu_resource_create_2d c2d = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_2D,
+        .resource_id = 3, .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+        .width = 16, .height = 16,
+    };
+    struct virtio_gpu_resource_attach_backing ab = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING,
+        .resource_id = 3,
+        .nr_entries = 0,
+    };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    g_assert_cmphex(gpu_cmd_nodata(&g, &c2d, sizeof(c2d)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_cmd_nodata(&g, &ab, sizeof(ab));
+    /* the device is still there and answers */
+    g_assert_cmphex(gpu_unref(&g, 3), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&g);
+}
+
 /* I7: migration and savevm are refused while lending, saying why */
 static void test_migration_blocked(void)
 {
@@ -662,6 +689,8 @@ int main(int argc, char **argv)
                    test_fence_without_context);
     qtest_add_func("/virtio-gpu-xenlend/bad-input/too-many-mappings",
                    test_too_many_mappings);
+    qtest_add_func("/virtio-gpu-xenlend/bad-input/empty-backing-list",
+                   test_empty_backing_list);
     qtest_add_func("/virtio-gpu-xenlend/blob/trapped-counts",
                    test_trapped_counts);
     qtest_add_func("/virtio-gpu-xenlend/blob/placement-counters",
