@@ -204,6 +204,26 @@ static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
     parent_handle_ctrl(vdev, vq);
 }
 
+/*
+ * Guest backing attached to renderer resources goes back to us only on
+ * detach: upstream's reset drops the resources and leaks those iovecs
+ * (LeakSanitizer, found by the fuzzer).  Take them back first.
+ */
+static void xenlend_detach_all_backing(VirtIOGPU *g)
+{
+    struct virtio_gpu_simple_resource *res;
+
+    QTAILQ_FOREACH(res, &g->reslist, next) {
+        struct iovec *iovs = NULL;
+        int n = 0;
+
+        virgl_renderer_resource_detach_iov(res->resource_id, &iovs, &n);
+        if (iovs && n) {
+            virtio_gpu_cleanup_mapping_iov(g, iovs, n);
+        }
+    }
+}
+
 static void xenlend_reset(VirtIODevice *vdev)
 {
     VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(vdev);
@@ -211,6 +231,7 @@ static void xenlend_reset(VirtIODevice *vdev)
     /* I2: revoked before upstream's reset lets the renderer free them */
     xenlend_remove_all_blobs(x);
     x->suspended = NULL;
+    xenlend_detach_all_backing(VIRTIO_GPU(x));
     parent_reset(vdev);
     g_hash_table_remove_all(x->blob_flags);
 }
