@@ -4,13 +4,16 @@
 The unit tests and qtests are QEMU meson tests whose names mention
 xenlend or xen-lend; they are built (only they and the emulator) and run
 through QEMU's meson test harness.  Each TAP test case counts once.  The
-guest end-to-end test (tests/guest) then boots a Linux guest with
-lend=on and with lend=off: one test each.
+TCG system tests (tests/tcg, bare-metal programs for the outer QEMU of
+the Xen test bed) count their TAP cases.  The guest end-to-end test
+(tests/guest) then boots a Linux guest with lend=on and with lend=off:
+one test each.
 The last line printed is 'N passed, N failed'.  Runs inside the build
 environment (build-env/run).
 """
 
 import argparse
+import glob
 import json
 import os
 import re
@@ -78,6 +81,29 @@ def run_meson_suites(qemu_build, extra_args):
     return passed, failed, skipped
 
 
+def run_tcg_suite(build):
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tests = sorted(glob.glob(os.path.join(top, "tests/tcg/x86_64/system",
+                                          "*.c")))
+    passed = failed = 0
+    for test in tests:
+        name = os.path.basename(test)[:-2]
+        proc = subprocess.run(
+            [os.path.join(top, "build-env/tcg-test.sh"),
+             os.path.join(build, "src"),
+             os.path.join(build, "qemu-system-x86_64"),
+             os.path.join(build, "tcg"), name],
+            capture_output=True, text=True)
+        print(proc.stdout, end="")
+        p, f, _ = count_tap(proc.stdout)
+        if proc.returncode and not f:
+            print(proc.stderr, end="")
+            f = 1
+        print(f"tcg {name}: {p} passed, {f} failed")
+        passed, failed = passed + p, failed + f
+    return passed, failed
+
+
 def run_guest_suite(build):
     guest = os.path.join(build, "guest")
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -103,6 +129,8 @@ def main():
     qemu_build = os.path.join(args.build, "qemu")
 
     passed, failed, skipped = run_meson_suites(qemu_build, args.meson_args)
+    p, f = run_tcg_suite(args.build)
+    passed, failed = passed + p, failed + f
     if not args.no_guest:
         p, f = run_guest_suite(args.build)
         passed, failed = passed + p, failed + f

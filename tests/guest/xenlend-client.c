@@ -272,6 +272,7 @@ int main(int argc, char **argv)
 {
     uint64_t max_size = 64 * MiB, bw_size = 4 * MiB;
     double churn_seconds = 3;
+    int many_count = MANY;
     struct drm_virtgpu_context_set_param cp = {
         .param = VIRTGPU_CONTEXT_PARAM_CAPSET_ID, .value = CAPSET_VIRGL2,
     };
@@ -289,9 +290,11 @@ int main(int argc, char **argv)
 
     if ((argc > 1 && sscanf(argv[1], "%" SCNu64, &max_size) != 1) ||
         (argc > 2 && sscanf(argv[2], "%" SCNu64, &bw_size) != 1) ||
-        (argc > 3 && sscanf(argv[3], "%lf", &churn_seconds) != 1)) {
+        (argc > 3 && sscanf(argv[3], "%lf", &churn_seconds) != 1) ||
+        (argc > 4 && (sscanf(argv[4], "%d", &many_count) != 1 ||
+                      many_count < 1 || many_count > MANY))) {
         fail("usage: xenlend-client [MAX_BLOB_BYTES [BANDWIDTH_BYTES "
-             "[CHURN_SECONDS]]]");
+             "[CHURN_SECONDS [MANY_BLOBS]]]]");
     }
     fd = open("/dev/dri/renderD128", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
@@ -326,15 +329,15 @@ int main(int argc, char **argv)
     churn(churn_seconds);
 
     /* many blobs mapped at once, each with its own data */
-    for (int i = 0; i < MANY; i++) {
+    for (int i = 0; i < many_count; i++) {
         blob_create(&many[i], 4096 << (i % 4));
         blob_map(&many[i]);
         write_pattern(&many[i], 1000 + i);
     }
-    for (int i = 0; i < MANY; i++) {
-        check_pattern(&many[i], 1000 + i, "with 256 blobs mapped");
+    for (int i = 0; i < many_count; i++) {
+        check_pattern(&many[i], 1000 + i, "with many blobs mapped");
     }
-    for (int i = 0; i < MANY; i++) {
+    for (int i = 0; i < many_count; i++) {
         blob_free(&many[i]);
     }
 

@@ -1,0 +1,206 @@
+/*
+ * SVM intercepts under TCG: a nested guest exits only on what its VMCB
+ * intercepts.
+ *
+ * Xen nested under QEMU's TCG (tests/xen) found two ways QEMU got this
+ * wrong.  A MOV from CR2 was checked against the CR0-read intercept
+ * (SVM_EXIT_READ_CR0 is 0 and the decoder took 0 for "no intercept"), so
+ * Xen emulated it with a stale CR2; and RDTSCP was checked against the
+ * RDTSC intercept instead of its own, so Xen, expecting RDTSC, injected
+ * #GP.  Each case runs one instruction in a 64-bit guest under a chosen
+ * set of intercepts and checks the exit code: the instruction's own
+ * intercept, or VMMCALL (always intercepted) right after it.
+ *
+ * Built on upstream's tests/tcg/x86_64/system boot code and minilib;
+ * prints TAP on the debug console.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <stdint.h>
+#include "minilib.h"
+
+/* VMCB layout (AMD64 APM vol. 2, appendix B) */
+#define VMCB_CR_READ        0x000   /* u16: intercept CRn reads */
+#define VMCB_INTERCEPT3     0x00c   /* u32: INTR .. SHUTDOWN */
+#define VMCB_INTERCEPT4     0x010   /* u32: VMRUN .. */
+#define VMCB_ASID           0x058
+#define VMCB_EXITCODE       0x070
+#define VMCB_SAVE           0x400
+#define SEG_ES              0x00
+#define SEG_CS              0x10
+#define SEG_SS              0x20
+#define SEG_DS              0x30
+#define SEG_GDTR            0x60
+#define SEG_IDTR            0x80
+#define SAVE_EFER           0x0d0
+#define SAVE_CR4            0x148
+#define SAVE_CR3            0x150
+#define SAVE_CR0            0x158
+#define SAVE_DR7            0x160
+#define SAVE_DR6            0x168
+#define SAVE_RFLAGS         0x170
+#define SAVE_RIP            0x178
+#define SAVE_RSP            0x1d8
+#define SAVE_PAT            0x268
+
+#define I3_RDTSC            (1u << 14)
+#define I3_SHUTDOWN         (1u << 31)
+#define I4_VMRUN            (1u << 0)
+#define I4_VMMCALL          (1u << 1)
+#define I4_RDTSCP           (1u << 7)
+
+#define EXIT_READ_CR0       0x000
+#define EXIT_READ_CR2       0x002
+#define EXIT_RDTSC          0x06e
+#define EXIT_VMMCALL        0x081
+#define EXIT_RDTSCP         0x087
+#define EXIT_NONE           0xdeadull
+
+#define MSR_EFER            0xc0000080
+#define MSR_VM_HSAVE_PA     0xc0010117
+#define MSR_PAT             0x00000277
+#define EFER_SVME           (1u << 12)
+
+static uint8_t vmcb[4096] __attribute__((aligned(4096)));
+static uint8_t hsave[4096] __attribute__((aligned(4096)));
+static uint8_t guest_stack[4096] __attribute__((aligned(16)));
+
+/* each guest runs one instruction, then exits with VMMCALL */
+extern char guest_mov_cr0[], guest_mov_cr2[], guest_rdtsc[], guest_rdtscp[];
+asm(".text\n"
+    "guest_mov_cr0: mov %cr0, %rax\n vmmcall\n"
+    "guest_mov_cr2: mov %cr2, %rax\n vmmcall\n"
+    "guest_rdtsc: rdtsc\n vmmcall\n"
+    "guest_rdtscp: rdtscp\n vmmcall\n");
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+
+    asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return lo | (uint64_t)hi << 32;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t val)
+{
+    asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val),
+                 "d"((uint32_t)(val >> 32)));
+}
+
+#define VMCB(type, off) (*(volatile type *)(vmcb + (off)))
+
+static void set_seg(unsigned off, uint16_t sel, uint16_t attrib)
+{
+    VMCB(uint16_t, VMCB_SAVE + off) = sel;
+    VMCB(uint16_t, VMCB_SAVE + off + 2) = attrib;
+    VMCB(uint32_t, VMCB_SAVE + off + 4) = 0xffffffff;
+    VMCB(uint64_t, VMCB_SAVE + off + 8) = 0;
+}
+
+static void set_table(unsigned off, const uint8_t desc[10])
+{
+    VMCB(uint32_t, VMCB_SAVE + off + 4) = *(const uint16_t *)desc;
+    VMCB(uint64_t, VMCB_SAVE + off + 8) = *(const uint64_t *)(desc + 2);
+}
+
+/* Run @rip as a guest of the current state; return the exit code. */
+static uint64_t run_guest(void *rip, uint16_t cr_read, uint32_t i3,
+                          uint32_t i4)
+{
+    uint8_t gdtr[10], idtr[10];
+    uint64_t cr0, cr3, cr4, vmcb_pa = (uintptr_t)vmcb;
+    uint16_t cs, ds;
+
+    for (unsigned i = 0; i < sizeof(vmcb); i++) {
+        vmcb[i] = 0;
+    }
+    asm volatile("mov %%cr0, %0" : "=r"(cr0));
+    asm volatile("mov %%cr3, %0" : "=r"(cr3));
+    asm volatile("mov %%cr4, %0" : "=r"(cr4));
+    asm volatile("mov %%cs, %0" : "=r"(cs));
+    asm volatile("mov %%ds, %0" : "=r"(ds));
+    asm volatile("sgdt %0" : "=m"(gdtr));
+    asm volatile("sidt %0" : "=m"(idtr));
+
+    VMCB(uint16_t, VMCB_CR_READ) = cr_read;
+    VMCB(uint32_t, VMCB_INTERCEPT3) = i3 | I3_SHUTDOWN;
+    VMCB(uint32_t, VMCB_INTERCEPT4) = i4 | I4_VMRUN | I4_VMMCALL;
+    VMCB(uint32_t, VMCB_ASID) = 1;
+    VMCB(uint64_t, VMCB_EXITCODE) = EXIT_NONE;
+
+    set_seg(SEG_CS, cs, 0x029b);     /* present, code, 64-bit */
+    set_seg(SEG_DS, ds, 0x0093);     /* present, data, writable */
+    set_seg(SEG_ES, ds, 0x0093);
+    set_seg(SEG_SS, ds, 0x0093);
+    set_table(SEG_GDTR, gdtr);
+    set_table(SEG_IDTR, idtr);
+    VMCB(uint64_t, VMCB_SAVE + SAVE_EFER) = rdmsr(MSR_EFER);
+    VMCB(uint64_t, VMCB_SAVE + SAVE_CR0) = cr0;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_CR3) = cr3;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_CR4) = cr4;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_DR6) = 0xffff0ff0;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_DR7) = 0x400;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_RFLAGS) = 2;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_RIP) = (uintptr_t)rip;
+    VMCB(uint64_t, VMCB_SAVE + SAVE_RSP) =
+        (uintptr_t)guest_stack + sizeof(guest_stack);
+    VMCB(uint64_t, VMCB_SAVE + SAVE_PAT) = rdmsr(MSR_PAT);
+
+    /* the guest leaves its rax, rcx and rdx behind; rax is restored */
+    asm volatile("vmrun\n stgi"
+                 : "+a"(vmcb_pa)
+                 :
+                 : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+                   "memory", "cc");
+    return VMCB(uint64_t, VMCB_EXITCODE);
+}
+
+static int failures, cases;
+
+static void expect(const char *name, void *rip, uint16_t cr_read,
+                   uint32_t i3, uint32_t i4, uint64_t want)
+{
+    uint64_t got = run_guest(rip, cr_read, i3, i4);
+
+    cases++;
+    if (got == want) {
+        ml_printf("ok %d - %s\n", cases, name);
+    } else {
+        failures++;
+        ml_printf("not ok %d - %s: exit code 0x%lx, expected 0x%lx\n",
+                  cases, name, got, want);
+    }
+}
+
+int main(void)
+{
+    uint32_t eax, ebx, ecx, edx;
+
+    asm volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx)
+                 : "a"(0x80000001), "c"(0));
+    ml_printf("1..6\n");
+    if (!(ecx & (1u << 2)) || !(edx & (1u << 27))) {
+        ml_printf("Bail out! the CPU lacks SVM or RDTSCP: run with -cpu max\n");
+        return 1;
+    }
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, (uintptr_t)hsave);
+
+    /* CR reads: each CR's own bit, nothing else */
+    expect("mov from cr0 exits with the cr0-read intercept", guest_mov_cr0,
+           1 << 0, 0, 0, EXIT_READ_CR0);
+    expect("mov from cr2 does not exit on the cr0-read intercept",
+           guest_mov_cr2, 1 << 0, 0, 0, EXIT_VMMCALL);
+    expect("mov from cr2 exits with the cr2-read intercept", guest_mov_cr2,
+           1 << 2, 0, 0, EXIT_READ_CR2);
+
+    /* RDTSC and RDTSCP: separate intercepts */
+    expect("rdtsc exits with the rdtsc intercept", guest_rdtsc,
+           0, I3_RDTSC, 0, EXIT_RDTSC);
+    expect("rdtscp does not exit on the rdtsc intercept", guest_rdtscp,
+           0, I3_RDTSC, 0, EXIT_VMMCALL);
+    expect("rdtscp exits with the rdtscp intercept", guest_rdtscp,
+           0, 0, I4_RDTSCP, EXIT_RDTSCP);
+    return failures ? 1 : 0;
+}
