@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# make check-xen: Xen 4.20 nested under our QEMU's TCG, a trixie dom0 with
+# xl, and HVM guests whose device model is our QEMU with
+# virtio-gpu-xenlend.  Prints the cases' results and "N passed, N failed".
+#   tests/xen/run.sh BUILD_DIR
+# Runs on the host (the bed is made with debootstrap, as root); the boot
+# itself runs in the build environment.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/build-env/env.sh"
+build=$(cd "${1:-build}" && pwd)
+out=$build/xen
+bed=$("$here/bed.sh")
+xenlend_need_tool mke2fs e2fsprogs
+
+# The payload disk: our QEMU, the guest, the dom0 init and the cases
+stage=$out/payload
+rm -rf "$stage"
+mkdir -p "$stage/guest"
+xenlend_run strip -o "$stage/qemu-system-x86_64" "$build/qemu/qemu-system-x86_64"
+cp "$build/guest/vmlinuz" "$build/guest/initrd.gz" "$stage/guest/"
+cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" "$here/cases" \
+    "$stage/"
+missing=$(bwrap --ro-bind "$bed/root" / --ro-bind "$stage" /mnt \
+              --dev /dev --proc /proc ldd /mnt/qemu-system-x86_64 |
+          awk '/not found/ { print $1 }')
+[ -z "$missing" ] || xenlend_die "dom0 lacks libraries our QEMU needs:" \
+    "$missing; add their packages to tests/xen/dom0-packages.txt"
+mke2fs -q -F -t ext4 -d "$stage" -L bed "$out/payload.img" 512M
+
+xenlend_run "$here/xen_e2e.py" --qemu "$build/qemu-system-x86_64" \
+    --bed "$bed" --payload "$out/payload.img" --out "$out"
