@@ -154,7 +154,7 @@ static void xenlend_process_cmd(VirtIOGPU *g,
         }
         break;
     case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
-        if (x->headless) {
+        if (VIRTIO_GPU_BASE(x)->headless) {
             /* no display to show it on: nothing to do */
             break;
         }
@@ -300,8 +300,7 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
     }
 
     /* no GL display: virglrenderer's own surfaceless EGL context */
-    x->headless = !display_opengl;
-    VIRTIO_GPU_GL(x)->headless = x->headless;
+    VIRTIO_GPU_BASE(x)->headless = !display_opengl;
     g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_VIRGL_ENABLED;
     g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_CONTEXT_INIT_ENABLED;
     g->capset_ids = virtio_gpu_virgl_get_capsets(g);

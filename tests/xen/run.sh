@@ -25,6 +25,10 @@ cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" "$here/cases" \
 missing=$(bwrap --ro-bind "$bed/root" / --ro-bind "$stage" /mnt \
               --dev /dev --proc /proc ldd /mnt/qemu-system-x86_64 |
           awk '/not found/ { print $1 }')
+# and those that libepoxy and virglrenderer dlopen, which ldd cannot see
+for lib in libGL.so.1 libEGL.so.1; do
+    [ -e "$bed/root/usr/lib/x86_64-linux-gnu/$lib" ] || missing="$missing $lib"
+done
 [ -z "$missing" ] || xenlend_die "dom0 lacks libraries our QEMU needs:" \
     "$missing; add their packages to tests/xen/dom0-packages.txt"
 mke2fs -q -F -t ext4 -d "$stage" -L bed "$out/payload.img" 512M

@@ -56,7 +56,7 @@ def boot(args, log_path):
             log.write(stamp + line + "\n")
             log.flush()
             lines.append(line)
-            if line.startswith("XENBED:"):
+            if line.startswith("XENBED:") or os.environ.get("XENBED_VERBOSE"):
                 print(stamp + line, flush=True)
             if time.time() - start > TIMEOUT:
                 print(f"xen-e2e: no power-off after {TIMEOUT} s")

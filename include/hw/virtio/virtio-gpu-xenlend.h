@@ -66,7 +66,6 @@ struct VirtIOGPUXenLend {
     OnOffAuto lend;             /* the user's choice */
     uint32_t max_mapped;        /* blobs mapped at once, at most */
     bool lending;               /* what realize settled on */
-    bool headless;              /* no GL display: virglrenderer's own EGL */
     XenLendClient *lend_client;
     bool lend_failed;           /* set by the listener inside a commit */
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
