@@ -2,7 +2,9 @@
 #
 #   make            build qemu-system-x86_64 (configures first if needed)
 #   make demo       boot a Linux guest with the device, lend=on and off
-#   make check      build and run our unit tests, qtests and guest tests
+#   make check      build and run every suite: unit tests, qtests, TCG
+#                   tests, the guest tests and the Xen test bed
+#   make check-xen  only the Xen test bed (tests/xen)
 #   make check-sanitizers   the qtests and unit tests under ASan and UBSan
 #   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
@@ -13,7 +15,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check check-sanitizers bench shell clean distclean
+.PHONY: all prepare guest demo check check-xen check-sanitizers bench shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -37,7 +39,10 @@ demo: guest
 		--guest $(BUILD)/guest
 
 check: guest
-	$(RUN) build-env/check.py --build $(BUILD)
+	build-env/check-all.sh $(BUILD)
+
+check-xen: guest
+	tests/xen/run.sh $(BUILD) tests/xen/cases-guest
 
 # Timed, so not part of check: numbers in $(BUILD)/bench/results.md
 bench: guest

@@ -584,6 +584,31 @@ static void test_empty_backing_list(void)
     gpu_stop(&g);
 }
 
+/*
+ * SUBMIT_3D of size 0 with bytes after the header: answered, and (under
+ * UBSan) without a zero-length memcpy to the NULL of g_malloc(0)
+ * (patches/0019; found by the fuzzer).
+ */
+static void test_empty_submit_3d(void)
+{
+    struct {
+        struct virtio_gpu_cmd_submit cs;
+        uint8_t tail[8];
+    } req = {
+        .cs.hdr.type = VIRTIO_GPU_CMD_SUBMIT_3D,
+        .cs.hdr.ctx_id = 1,
+        .cs.size = 0,
+        .tail = { 1, 2, 3, 4, 5, 6, 7, 8 },
+    };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &req, sizeof(req)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&g);
+}
+
 /* I7: migration and savevm are refused while lending, saying why */
 static void test_migration_blocked(void)
 {
@@ -691,6 +716,8 @@ int main(int argc, char **argv)
                    test_too_many_mappings);
     qtest_add_func("/virtio-gpu-xenlend/bad-input/empty-backing-list",
                    test_empty_backing_list);
+    qtest_add_func("/virtio-gpu-xenlend/bad-input/empty-submit-3d",
+                   test_empty_submit_3d);
     qtest_add_func("/virtio-gpu-xenlend/blob/trapped-counts",
                    test_trapped_counts);
     qtest_add_func("/virtio-gpu-xenlend/blob/placement-counters",

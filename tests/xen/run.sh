@@ -2,7 +2,9 @@
 # make check-xen: Xen 4.20 nested under our QEMU's TCG, a trixie dom0 with
 # xl, and HVM guests whose device model is our QEMU with
 # virtio-gpu-xenlend.  Prints the cases' results and "N passed, N failed".
-#   tests/xen/run.sh BUILD_DIR
+#   tests/xen/run.sh BUILD_DIR [CASES_FILE]
+# CASES_FILE defaults to tests/xen/cases (make check); make check-xen
+# gives tests/xen/cases-guest.
 # Runs on the host (the bed is made with debootstrap, as root); the boot
 # itself runs in the build environment.
 set -euo pipefail
@@ -10,6 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$top/build-env/env.sh"
 build=$(cd "${1:-build}" && pwd)
+cases=$(realpath "${2:-$here/cases}")
 out=$build/xen
 bed=$("$here/bed.sh")
 xenlend_need_tool mke2fs e2fsprogs
@@ -20,8 +23,8 @@ rm -rf "$stage"
 mkdir -p "$stage/guest"
 xenlend_run strip -o "$stage/qemu-system-x86_64" "$build/qemu/qemu-system-x86_64"
 cp "$build/guest/vmlinuz" "$build/guest/initrd.gz" "$stage/guest/"
-cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" "$here/cases" \
-    "$stage/"
+cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" "$stage/"
+cp "$cases" "$stage/cases"
 missing=$(bwrap --ro-bind "$bed/root" / --ro-bind "$stage" /mnt \
               --dev /dev --proc /proc ldd /mnt/qemu-system-x86_64 |
           awk '/not found/ { print $1 }')
@@ -34,4 +37,4 @@ done
 mke2fs -q -F -t ext4 -d "$stage" -L bed "$out/payload.img" 512M
 
 xenlend_run "$here/xen_e2e.py" --qemu "$build/qemu-system-x86_64" \
-    --bed "$bed" --payload "$out/payload.img" --out "$out"
+    --bed "$bed" --payload "$out/payload.img" --cases "$cases" --out "$out"

@@ -2,16 +2,17 @@
 """Boot Xen nested under our QEMU's TCG with the test bed's dom0, let its
 dom0-init run the cases (tests/xen/cases), and check what each reported.
 
-  xen_e2e.py --qemu Q --bed DIR --payload IMG --out DIR
+  xen_e2e.py --qemu Q --bed DIR --payload IMG --cases FILE --out DIR
 
-Cases:
-- xenlend-auto: lend=auto under real Xen.  Today's Xen and privcmd cannot
-  lend, so the probe falls back and the device traps: the HVM guest's
-  client must map blobs and verify its data through Xen's ioreq path;
-  the device model must run as xenfv with the Xen accelerator, say why
-  it falls back, and count trapped accesses.
+Cases (tests/xen/cases, cases-guest):
 - xenlend-on: lend=on must refuse to start with the documented message,
   and xl create must fail.
+- xenlend-auto: lend=auto, the domain created paused.  Today's Xen and
+  privcmd cannot lend: the device model must run as xenfv with the Xen
+  accelerator, say why it falls back, and realize the device not lending.
+- xenlend-guest: the same, running: the HVM guest's client must map
+  blobs and verify its data through Xen's ioreq path, and the device
+  must count trapped accesses.
 
 Writes the console log and each case's report under --out; prints one
 line per check and 'N passed, N failed'.  Runs in the build environment.
@@ -26,13 +27,15 @@ import sys
 import time
 
 TIMEOUT = 900
-XEN_ARGS = "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M"
+XEN_ARGS = ("console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M "
+            "loglvl=all guest_loglvl=all")
 DOM0_ARGS = "console=hvc0 root=/dev/vda rw init=/sbin/xenbed-init quiet"
 
 
 def boot(args, log_path):
     cmd = [
-        args.qemu, "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "3072",
+        args.qemu, "-accel", "tcg", "-cpu", "max",
+        "-smp", os.environ.get("XENBED_SMP", "2"), "-m", "3072",
         "-display", "none", "-nodefaults", "-no-reboot", "-serial", "stdio",
         "-drive", f"file={args.bed}/root.img,if=virtio,format=raw,"
                   "snapshot=on",
@@ -64,6 +67,12 @@ def boot(args, log_path):
                 break
         proc.wait()
     return lines, time.time() - start
+
+
+def expected_cases(path):
+    with open(path) as f:
+        return [line.split()[0] for line in f
+                if line.strip() and not line.startswith("#")]
 
 
 def cases_of(lines):
@@ -99,30 +108,49 @@ def qmp_return(case, section):
         return None
 
 
-def check_auto(case):
-    checks = []
+def dm_started(case):
+    """Checks that the device model runs as xenfv and says why it traps."""
     argv = text(case, "device model argv")
     dmlog = text(case, "device model log")
+    return [
+        ("xl create succeeds", "xl-create-rc 0" in case["head"]),
+        ("the device model runs as xenfv with -xen-domid",
+         "-machine xenfv" in argv and "-xen-domid" in argv),
+        ("the probe falls back to trapping, saying why",
+         re.search("blob memory will be trapped and emulated, "
+                   "not lent: .*unsupported: ", dmlog) is not None),
+    ]
+
+
+def device_state(case):
+    dev = qmp_return(case, "qmp x-query-virtio-gpu-xenlend")
+    return dev[0] if dev else {}
+
+
+def check_auto(case):
+    """lend=auto, paused: the device is realized and does not lend."""
+    dev = device_state(case)
+    return dm_started(case) + [
+        ("the device is realized, not lending, nothing mapped",
+         dev.get("lending") is False and dev.get("maps") == 0
+         and dev.get("bytes-mapped") == 0),
+    ]
+
+
+def check_guest(case):
+    """lend=auto, running: the client's blobs go through Xen's ioreq path."""
     serial = text(case, "guest serial")
     result = re.search(r"XENLEND-RESULT .*", serial)
-    checks.append(("xl create succeeds",
-                   "xl-create-rc 0" in case["head"]))
-    checks.append(("the device model runs as xenfv with -xen-domid",
-                   "-machine xenfv" in argv and "-xen-domid" in argv))
-    checks.append(("the probe falls back to trapping, saying why",
-                   re.search("blob memory will be trapped and emulated, "
-                             "not lent: .*unsupported: ", dmlog)
-                   is not None))
-    checks.append(("the guest client's data checks pass",
-                   bool(result) and " ok=1 " in result.group(0) + " "))
-    dev = qmp_return(case, "qmp x-query-virtio-gpu-xenlend")
-    dev = dev[0] if dev else {}
-    checks.append(("blobs were mapped, not lent, and guest accesses were "
-                   "trapped through Xen's ioreq path",
-                   dev.get("maps", 0) > 0 and dev.get("lending") is False
-                   and dev.get("trapped-writes", 0) > 0
-                   and dev.get("trapped-reads", 0) > 0))
-    return checks, result.group(0) if result else None, dev
+    dev = device_state(case)
+    return dm_started(case) + [
+        ("the guest client's data checks pass",
+         bool(result) and " ok=1 " in result.group(0) + " "),
+        ("blobs were mapped, not lent, and guest accesses were trapped "
+         "through Xen's ioreq path",
+         dev.get("maps", 0) > 0 and dev.get("lending") is False
+         and dev.get("trapped-writes", 0) > 0
+         and dev.get("trapped-reads", 0) > 0),
+    ]
 
 
 def check_on(case):
@@ -140,12 +168,18 @@ def check_on(case):
     ]
 
 
+CHECKS = {"xenlend-on": check_on, "xenlend-auto": check_auto,
+          "xenlend-guest": check_guest}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--qemu", required=True)
     ap.add_argument("--bed", required=True)
     ap.add_argument("--payload", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--cases", dest="payload_cases", required=True,
+                    help="the cases file on the payload disk")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
@@ -168,25 +202,20 @@ def main():
                        for line in info)
                    and not re.search(r"^\s*(hap|tsc_mode)\s*=", cfg,
                                      re.M)))
-    auto = cases.get("xenlend-auto")
-    if auto:
-        c, result, dev = check_auto(auto)
-        checks += [("lend=auto: " + n, ok) for n, ok in c]
-        print("lend=auto: client:", result)
-        print("lend=auto: device:", json.dumps(dev))
-        probe = re.search(r"unsupported: [^\n]*",
-                          text(auto, "device model log"))
-        print("lend=auto: probe said:", probe.group(0) if probe else None)
-    else:
-        checks.append(("lend=auto: the case ran", False))
-    on = cases.get("xenlend-on")
-    if on:
-        checks += [("lend=on: " + n, ok) for n, ok in check_on(on)]
-        msg = re.search(r"virtio-gpu-xenlend: lend=on: [^\n]*",
-                        text(on, "device model log"))
-        print("lend=on: device model said:", msg.group(0) if msg else None)
-    else:
-        checks.append(("lend=on: the case ran", False))
+    for name in expected_cases(args.payload_cases):
+        case = cases.get(name)
+        if not case:
+            checks.append((f"{name}: the case ran", False))
+            continue
+        checks += [(f"{name}: {n}", ok) for n, ok in CHECKS[name](case)]
+        dmlog = text(case, "device model log")
+        for pat in (r"XENLEND-RESULT .*", r"unsupported: .*",
+                    r"virtio-gpu-xenlend: lend=on: .*"):
+            m = re.search(pat, text(case, "guest serial") + "\n" + dmlog)
+            if m:
+                print(f"{name}: {m.group(0)}")
+        if case.get("qmp x-query-virtio-gpu-xenlend"):
+            print(f"{name}: device: {json.dumps(device_state(case))}")
 
     passed = sum(ok for _, ok in checks)
     for name, ok in checks:

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make check: every suite, then one line "N passed, N failed" for all of
+# them.  The unit tests, qtests, TCG tests and the guest tests run in the
+# build environment (check.py); the Xen test bed (tests/xen/run.sh) runs
+# from the host, which makes its dom0 root with debootstrap.
+#   check-all.sh BUILD_DIR [--no-xen]
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$1
+xen=${2:-}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+passed=0 failed=0
+
+suite() {
+    local name=$1 line p f
+    shift
+    "$@" 2>&1 | tee "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "check: the $name suite stopped before reporting"
+        line="0 passed, 1 failed"
+    fi
+    p=${line%% passed*}
+    f=${line#*passed, }
+    f=${f%% failed*}
+    echo "check: $name: $line"
+    passed=$((passed + p)) failed=$((failed + f))
+}
+
+suite "unit, qtest, tcg and guest" \
+    "$top/build-env/run" "$top/build-env/check.py" --build "$build"
+if [ "$xen" != --no-xen ]; then
+    suite "xen" "$top/tests/xen/run.sh" "$build"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
