@@ -149,6 +149,7 @@ static void write_pattern(Blob *b, uint32_t seed)
 static uint64_t count_bad(Blob *b, uint32_t seed, uint64_t *first,
                           uint64_t *last, uint64_t *pages)
 {
+    /* volatile: each word is one guest access the device must serve */
     volatile uint64_t *p = (volatile uint64_t *)b->map;
     uint64_t bad = 0, page = UINT64_MAX;
 

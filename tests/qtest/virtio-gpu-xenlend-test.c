@@ -233,8 +233,10 @@ static void test_trapped_counts(void)
     gpu_stop(&g);
 }
 
-/* llvmpipe's virgl buffers export no fd: 4 KiB pages, and the counters say
- * why */
+/*
+ * llvmpipe's virgl buffers export no fd: 4 KiB pages, and the counters say
+ * why
+ */
 static void test_placement_counters(void)
 {
     Mapped m[2] = { { 10, 2 * MiB, 4 * MiB }, { 11, 8 * MiB, 64 * KiB } };
@@ -280,8 +282,10 @@ static void bad_input_setup(Gpu *g)
     };
 
     gpu_ctx_create(g, 1);
-    /* 10: mapped at 0; 11: mappable, unmapped; 12: not mappable;
-     * 13: size not page-aligned; 14: larger than hostmem; 30: not a blob */
+    /*
+     * 10: mapped at 0; 11: mappable, unmapped; 12: not mappable;
+     * 13: size not page-aligned; 14: larger than hostmem; 30: not a blob
+     */
     g_assert_cmphex(gpu_blob_create(g, 1, 10, 64 * KiB,
                                     VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);

@@ -67,12 +67,25 @@ static uint8_t hsave[4096] __attribute__((aligned(4096)));
 static uint8_t guest_stack[4096] __attribute__((aligned(16)));
 
 /* each guest runs one instruction, then exits with VMMCALL */
-extern char guest_mov_cr0[], guest_mov_cr2[], guest_rdtsc[], guest_rdtscp[];
-asm(".text\n"
-    "guest_mov_cr0: mov %cr0, %rax\n vmmcall\n"
-    "guest_mov_cr2: mov %cr2, %rax\n vmmcall\n"
-    "guest_rdtsc: rdtsc\n vmmcall\n"
-    "guest_rdtscp: rdtscp\n vmmcall\n");
+static void __attribute__((naked)) guest_mov_cr0(void)
+{
+    asm("mov %cr0, %rax\n vmmcall");
+}
+
+static void __attribute__((naked)) guest_mov_cr2(void)
+{
+    asm("mov %cr2, %rax\n vmmcall");
+}
+
+static void __attribute__((naked)) guest_rdtsc(void)
+{
+    asm("rdtsc\n vmmcall");
+}
+
+static void __attribute__((naked)) guest_rdtscp(void)
+{
+    asm("rdtscp\n vmmcall");
+}
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -88,24 +101,46 @@ static inline void wrmsr(uint32_t msr, uint64_t val)
                  "d"((uint32_t)(val >> 32)));
 }
 
-#define VMCB(type, off) (*(volatile type *)(vmcb + (off)))
+/* VMRUN clobbers "memory": the compiler reads the VMCB afresh after it */
+static void vmcb_put(unsigned off, uint64_t val, unsigned size)
+{
+    for (unsigned i = 0; i < size; i++) {
+        vmcb[off + i] = val >> (8 * i);
+    }
+}
+
+static uint64_t vmcb_get64(unsigned off)
+{
+    uint64_t val = 0;
+
+    for (unsigned i = 0; i < 8; i++) {
+        val |= (uint64_t)vmcb[off + i] << (8 * i);
+    }
+    return val;
+}
 
 static void set_seg(unsigned off, uint16_t sel, uint16_t attrib)
 {
-    VMCB(uint16_t, VMCB_SAVE + off) = sel;
-    VMCB(uint16_t, VMCB_SAVE + off + 2) = attrib;
-    VMCB(uint32_t, VMCB_SAVE + off + 4) = 0xffffffff;
-    VMCB(uint64_t, VMCB_SAVE + off + 8) = 0;
+    vmcb_put(VMCB_SAVE + off, sel, 2);
+    vmcb_put(VMCB_SAVE + off + 2, attrib, 2);
+    vmcb_put(VMCB_SAVE + off + 4, 0xffffffff, 4);
+    vmcb_put(VMCB_SAVE + off + 8, 0, 8);
 }
 
+/* @desc as SGDT and SIDT store it: a 16-bit limit, then a 64-bit base */
 static void set_table(unsigned off, const uint8_t desc[10])
 {
-    VMCB(uint32_t, VMCB_SAVE + off + 4) = *(const uint16_t *)desc;
-    VMCB(uint64_t, VMCB_SAVE + off + 8) = *(const uint64_t *)(desc + 2);
+    uint64_t base = 0;
+
+    for (unsigned i = 0; i < 8; i++) {
+        base |= (uint64_t)desc[2 + i] << (8 * i);
+    }
+    vmcb_put(VMCB_SAVE + off + 4, desc[0] | desc[1] << 8, 4);
+    vmcb_put(VMCB_SAVE + off + 8, base, 8);
 }
 
-/* Run @rip as a guest of the current state; return the exit code. */
-static uint64_t run_guest(void *rip, uint16_t cr_read, uint32_t i3,
+/* Run @guest as a guest of the current state; return the exit code. */
+static uint64_t run_guest(void (*guest)(void), uint16_t cr_read, uint32_t i3,
                           uint32_t i4)
 {
     uint8_t gdtr[10], idtr[10];
@@ -123,11 +158,11 @@ static uint64_t run_guest(void *rip, uint16_t cr_read, uint32_t i3,
     asm volatile("sgdt %0" : "=m"(gdtr));
     asm volatile("sidt %0" : "=m"(idtr));
 
-    VMCB(uint16_t, VMCB_CR_READ) = cr_read;
-    VMCB(uint32_t, VMCB_INTERCEPT3) = i3 | I3_SHUTDOWN;
-    VMCB(uint32_t, VMCB_INTERCEPT4) = i4 | I4_VMRUN | I4_VMMCALL;
-    VMCB(uint32_t, VMCB_ASID) = 1;
-    VMCB(uint64_t, VMCB_EXITCODE) = EXIT_NONE;
+    vmcb_put(VMCB_CR_READ, cr_read, 2);
+    vmcb_put(VMCB_INTERCEPT3, i3 | I3_SHUTDOWN, 4);
+    vmcb_put(VMCB_INTERCEPT4, i4 | I4_VMRUN | I4_VMMCALL, 4);
+    vmcb_put(VMCB_ASID, 1, 4);
+    vmcb_put(VMCB_EXITCODE, EXIT_NONE, 8);
 
     set_seg(SEG_CS, cs, 0x029b);     /* present, code, 64-bit */
     set_seg(SEG_DS, ds, 0x0093);     /* present, data, writable */
@@ -135,17 +170,17 @@ static uint64_t run_guest(void *rip, uint16_t cr_read, uint32_t i3,
     set_seg(SEG_SS, ds, 0x0093);
     set_table(SEG_GDTR, gdtr);
     set_table(SEG_IDTR, idtr);
-    VMCB(uint64_t, VMCB_SAVE + SAVE_EFER) = rdmsr(MSR_EFER);
-    VMCB(uint64_t, VMCB_SAVE + SAVE_CR0) = cr0;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_CR3) = cr3;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_CR4) = cr4;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_DR6) = 0xffff0ff0;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_DR7) = 0x400;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_RFLAGS) = 2;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_RIP) = (uintptr_t)rip;
-    VMCB(uint64_t, VMCB_SAVE + SAVE_RSP) =
-        (uintptr_t)guest_stack + sizeof(guest_stack);
-    VMCB(uint64_t, VMCB_SAVE + SAVE_PAT) = rdmsr(MSR_PAT);
+    vmcb_put(VMCB_SAVE + SAVE_EFER, rdmsr(MSR_EFER), 8);
+    vmcb_put(VMCB_SAVE + SAVE_CR0, cr0, 8);
+    vmcb_put(VMCB_SAVE + SAVE_CR3, cr3, 8);
+    vmcb_put(VMCB_SAVE + SAVE_CR4, cr4, 8);
+    vmcb_put(VMCB_SAVE + SAVE_DR6, 0xffff0ff0, 8);
+    vmcb_put(VMCB_SAVE + SAVE_DR7, 0x400, 8);
+    vmcb_put(VMCB_SAVE + SAVE_RFLAGS, 2, 8);
+    vmcb_put(VMCB_SAVE + SAVE_RIP, (uintptr_t)guest, 8);
+    vmcb_put(VMCB_SAVE + SAVE_RSP,
+             (uintptr_t)guest_stack + sizeof(guest_stack), 8);
+    vmcb_put(VMCB_SAVE + SAVE_PAT, rdmsr(MSR_PAT), 8);
 
     /* the guest leaves its rax, rcx and rdx behind; rax is restored */
     asm volatile("vmrun\n stgi"
@@ -153,15 +188,15 @@ static uint64_t run_guest(void *rip, uint16_t cr_read, uint32_t i3,
                  :
                  : "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
                    "memory", "cc");
-    return VMCB(uint64_t, VMCB_EXITCODE);
+    return vmcb_get64(VMCB_EXITCODE);
 }
 
 static int failures, cases;
 
-static void expect(const char *name, void *rip, uint16_t cr_read,
+static void expect(const char *name, void (*guest)(void), uint16_t cr_read,
                    uint32_t i3, uint32_t i4, uint64_t want)
 {
-    uint64_t got = run_guest(rip, cr_read, i3, i4);
+    uint64_t got = run_guest(guest, cr_read, i3, i4);
 
     cases++;
     if (got == want) {
