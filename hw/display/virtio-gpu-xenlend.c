@@ -266,6 +266,28 @@ static bool xenlend_choose_mode(VirtIOGPUXenLend *x, Error **errp)
     return true;
 }
 
+/*
+ * Headless, the renderer needs no display to exist first, so it starts
+ * with the device rather than at the guest's first command: a GL stack
+ * that cannot work fails the device model at start, where the user
+ * looks, and the guest's first commands do not wait for virglrenderer's
+ * start (Linux gives its capset queries 5 seconds; under nested
+ * emulation the start takes about 4).
+ */
+static bool xenlend_start_renderer(VirtIOGPUXenLend *x, Error **errp)
+{
+    if (virtio_gpu_virgl_init(VIRTIO_GPU(x))) {
+        error_setg(errp, "virtio-gpu-xenlend: virglrenderer failed to "
+                   "start");
+        error_append_hint(errp, "Check that EGL and Mesa (or the GPU's "
+                          "driver) work in this domain; the lines above "
+                          "say what failed.\n");
+        return false;
+    }
+    VIRTIO_GPU_GL(x)->renderer_state = RS_INITED;
+    return true;
+}
+
 static void xenlend_realize(DeviceState *qdev, Error **errp)
 {
     ERRP_GUARD();
@@ -307,6 +329,9 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
     VIRTIO_GPU_BASE(g)->virtio_config.num_capsets = g->capset_ids->len;
 
     xenlend_blob_init(x);
+    if (VIRTIO_GPU_BASE(x)->headless && !xenlend_start_renderer(x, errp)) {
+        goto fail;
+    }
     if (x->lending && !xenlend_lend_register(x, errp)) {
         goto fail;
     }

@@ -151,6 +151,37 @@ static void test_hostmem_refused(void)
 }
 
 /*
+ * A renderer that cannot start fails the device at start (headless, it
+ * starts with the device), saying so, rather than the guest's first
+ * command.  No EGL vendor library for glvnd makes EGL fail.
+ */
+static void test_renderer_refused(void)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) envp = g_environ_setenv(g_get_environ(),
+                                          "__EGL_VENDOR_LIBRARY_FILENAMES",
+                                          "/nonexistent.json", TRUE);
+    int status;
+    /* a device that starts anyway would run on: timeout ends it */
+    const char *argv[] = {
+        "timeout", "30", getenv("QTEST_QEMU_BINARY"), "-machine", "pc",
+        "-accel", "qtest", "-display", "none", "-nodefaults",
+        "-device", "virtio-gpu-xenlend,hostmem=64M", NULL
+    };
+
+    g_assert_nonnull(argv[2]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, envp,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, &err, &status, &error));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+    g_assert_nonnull(strstr(err, "virglrenderer failed to start"));
+    g_assert_nonnull(strstr(err, "Check that EGL"));
+}
+
+/*
  * Write through BAR4, unmap, map elsewhere, read it back: the renderer's
  * memory holds it, and the BAR shows it only while it is mapped.
  */
@@ -720,6 +751,8 @@ int main(int argc, char **argv)
                    test_too_many_mappings);
     qtest_add_func("/virtio-gpu-xenlend/bad-input/empty-backing-list",
                    test_empty_backing_list);
+    qtest_add_func("/virtio-gpu-xenlend/renderer-refused",
+                   test_renderer_refused);
     qtest_add_func("/virtio-gpu-xenlend/bad-input/empty-submit-3d",
                    test_empty_submit_3d);
     qtest_add_func("/virtio-gpu-xenlend/blob/trapped-counts",
