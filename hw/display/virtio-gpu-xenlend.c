@@ -329,10 +329,10 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
     VIRTIO_GPU_BASE(g)->virtio_config.num_capsets = g->capset_ids->len;
 
     xenlend_blob_init(x);
-    if (VIRTIO_GPU_BASE(x)->headless && !xenlend_start_renderer(x, errp)) {
+    if (x->lending && !xenlend_lend_register(x, errp)) {
         goto fail;
     }
-    if (x->lending && !xenlend_lend_register(x, errp)) {
+    if (VIRTIO_GPU_BASE(x)->headless && !xenlend_start_renderer(x, errp)) {
         goto fail;
     }
     virtio_gpu_device_realize(qdev, errp);
