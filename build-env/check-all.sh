@@ -3,11 +3,10 @@
 # them.  The unit tests, qtests, TCG tests and the guest tests run in the
 # build environment (check.py); the Xen test bed (tests/xen/run.sh) runs
 # from the host, which makes its dom0 root with debootstrap.
-#   check-all.sh BUILD_DIR [--no-xen]
+#   check-all.sh BUILD_DIR
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$1
-xen=${2:-}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 passed=0 failed=0
@@ -30,8 +29,6 @@ suite() {
 
 suite "unit, qtest, tcg and guest" \
     "$top/build-env/run" "$top/build-env/check.py" --build "$build"
-if [ "$xen" != --no-xen ]; then
-    suite "xen" "$top/tests/xen/run.sh" "$build"
-fi
+suite "xen" "$top/tests/xen/run.sh" "$build"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -21,6 +21,7 @@ import subprocess
 import sys
 
 OURS = re.compile(r"xen-?lend", re.IGNORECASE)
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def meson_tests(qemu_build):
@@ -82,14 +83,13 @@ def run_meson_suites(qemu_build, extra_args):
 
 
 def run_tcg_suite(build):
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    tests = sorted(glob.glob(os.path.join(top, "tests/tcg/x86_64/system",
+    tests = sorted(glob.glob(os.path.join(TOP, "tests/tcg/x86_64/system",
                                           "*.c")))
     passed = failed = 0
     for test in tests:
         name = os.path.basename(test)[:-2]
         proc = subprocess.run(
-            [os.path.join(top, "build-env/tcg-test.sh"),
+            [os.path.join(TOP, "build-env/tcg-test.sh"),
              os.path.join(build, "src"),
              os.path.join(build, "qemu-system-x86_64"),
              os.path.join(build, "tcg"), name],
@@ -106,9 +106,8 @@ def run_tcg_suite(build):
 
 def run_guest_suite(build):
     guest = os.path.join(build, "guest")
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     passed = failed = 0
-    cmd = [os.path.join(top, "tests/guest/guest_e2e.py"),
+    cmd = [os.path.join(TOP, "tests/guest/guest_e2e.py"),
            "--qemu", os.path.join(build, "qemu-system-x86_64"),
            "--guest", guest, "--lend"]
     for mode in ("on", "off"):

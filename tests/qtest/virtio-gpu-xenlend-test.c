@@ -127,25 +127,38 @@ static void test_hostmem_window(const void *opaque)
     fixture_stop(&f);
 }
 
-/* A size that cannot be a BAR is refused at start, with a hint, not a crash */
-static void test_hostmem_refused(void)
+/*
+ * Start QEMU with -device @device (and @envp, or ours) and return what it
+ * said on stderr; it must fail to start.  A device that starts anyway
+ * would run on: timeout ends it.
+ */
+static char *start_refused(const char *device, char **envp)
 {
     g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     g_autoptr(GError) error = NULL;
+    char *err = NULL;
     int status;
     const char *argv[] = {
-        getenv("QTEST_QEMU_BINARY"), "-machine", "pc", "-accel", "qtest",
-        "-display", "none", "-nodefaults",
-        "-device", "virtio-gpu-xenlend,hostmem=3M", NULL
+        "timeout", "30", getenv("QTEST_QEMU_BINARY"), "-machine", "pc",
+        "-accel", "qtest", "-display", "none", "-nodefaults",
+        "-device", device, NULL
     };
 
-    g_assert_nonnull(argv[0]);
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                               G_SPAWN_DEFAULT, NULL, NULL,
+    g_assert_nonnull(argv[2]);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, envp,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL,
                                &out, &err, &status, &error));
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), !=, 0);
+    return err;
+}
+
+/* A size that cannot be a BAR is refused at start, with a hint, not a crash */
+static void test_hostmem_refused(void)
+{
+    g_autofree char *err = start_refused("virtio-gpu-xenlend,hostmem=3M",
+                                         NULL);
+
     g_assert_nonnull(strstr(err, "hostmem=3 MiB is not usable"));
     g_assert_nonnull(strstr(err, "power of two"));
 }
@@ -157,26 +170,12 @@ static void test_hostmem_refused(void)
  */
 static void test_renderer_refused(void)
 {
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    g_autoptr(GError) error = NULL;
     g_auto(GStrv) envp = g_environ_setenv(g_get_environ(),
                                           "__EGL_VENDOR_LIBRARY_FILENAMES",
                                           "/nonexistent.json", TRUE);
-    int status;
-    /* a device that starts anyway would run on: timeout ends it */
-    const char *argv[] = {
-        "timeout", "30", getenv("QTEST_QEMU_BINARY"), "-machine", "pc",
-        "-accel", "qtest", "-display", "none", "-nodefaults",
-        "-device", "virtio-gpu-xenlend,hostmem=64M", NULL
-    };
+    g_autofree char *err = start_refused("virtio-gpu-xenlend,hostmem=64M",
+                                         envp);
 
-    g_assert_nonnull(argv[2]);
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, envp,
-                               G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &out, &err, &status, &error));
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), !=, 0);
     g_assert_nonnull(strstr(err, "virglrenderer failed to start"));
     g_assert_nonnull(strstr(err, "Check that EGL"));
 }
