@@ -193,6 +193,7 @@ static void xenlend_lend_failed(void *opaque, int err, const char *msg)
     VirtIOGPUXenLend *x = opaque;
 
     x->lend_failed = true;
+    x->lend_error = err;
     warn_report("virtio-gpu-xenlend: lending a blob to the guest failed: %s",
                 msg);
 }
@@ -322,6 +323,53 @@ static int get_memory(VirtIOGPUXenLend *x, XenLendBlob *b)
     return 0;
 }
 
+/* The blob's region in BAR4: its memory itself, or trapped accesses. */
+static void new_region(VirtIOGPUXenLend *x, XenLendBlob *b, bool trapped)
+{
+    g_autofree char *name = g_strdup_printf("blob[%" PRIu32 "]",
+                                            b->resource_id);
+
+    b->region = XENLEND_REGION(object_new(TYPE_XENLEND_REGION));
+    b->region->blob = b;
+    object_property_add_child(OBJECT(x), name, OBJECT(b->region));
+    object_unref(OBJECT(b->region));
+    if (trapped) {
+        memory_region_init_io(&b->region->mr, OBJECT(b->region),
+                              &xenlend_trap_ops, b, name, b->size);
+    } else {
+        memory_region_init_ram_ptr(&b->region->mr, OBJECT(b->region), name,
+                                   b->size, b->hva);
+    }
+}
+
+/*
+ * lend=auto takes memory the kernel cannot lend (EFAULT: it cannot pin
+ * it, as a VRAM dmabuf mapping; EOPNOTSUPP: Xen refuses) as lend=off
+ * would: trapped.  lend=on fails the guest's map instead.
+ */
+static bool trap_instead(VirtIOGPUXenLend *x, int err)
+{
+    return x->lend == ON_OFF_AUTO_AUTO &&
+           (err == -EFAULT || err == -EOPNOTSUPP);
+}
+
+/* The lend of @b failed, so nothing of it is lent: trap its accesses. */
+static void trap_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+{
+    VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
+
+    memory_region_transaction_begin();
+    memory_region_del_subregion(&base->hostmem, &b->region->mr);
+    b->region->blob = NULL;     /* the new region is the blob's now */
+    object_unparent(OBJECT(b->region));
+    new_region(x, b, true);
+    memory_region_add_subregion(&base->hostmem, b->offset, &b->region->mr);
+    memory_region_transaction_commit();
+    x->stats.maps_trapped++;
+    trace_virtio_gpu_xenlend_map_trapped(b->resource_id, b->size,
+                                         x->lend_error);
+}
+
 void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
                           struct virtio_gpu_ctrl_command *cmd)
 {
@@ -329,7 +377,6 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
     struct virtio_gpu_resource_map_blob mblob;
     struct virtio_gpu_resp_map_info resp;
-    g_autofree char *name = NULL;
     XenLendBlob *b;
     uint64_t size = 0;
     int ret;
@@ -358,18 +405,7 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
         return;
     }
 
-    b->region = XENLEND_REGION(object_new(TYPE_XENLEND_REGION));
-    b->region->blob = b;
-    name = g_strdup_printf("blob[%" PRIu32 "]", b->resource_id);
-    object_property_add_child(OBJECT(x), name, OBJECT(b->region));
-    object_unref(OBJECT(b->region));
-    if (x->lending) {
-        memory_region_init_ram_ptr(&b->region->mr, OBJECT(b->region), name,
-                                   size, b->hva);
-    } else {
-        memory_region_init_io(&b->region->mr, OBJECT(b->region),
-                              &xenlend_trap_ops, b, name, size);
-    }
+    new_region(x, b, !x->lending);
     QTAILQ_INSERT_TAIL(&x->blobs, b, next);
     account(x, b, 1);
     trace_virtio_gpu_xenlend_map(b->resource_id, b->offset, b->size,
@@ -379,7 +415,9 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     memory_region_transaction_begin();
     memory_region_add_subregion(&base->hostmem, b->offset, &b->region->mr);
     memory_region_transaction_commit();
-    if (x->lend_failed) {
+    if (x->lend_failed && trap_instead(x, x->lend_error)) {
+        trap_blob(x, b);
+    } else if (x->lend_failed) {
         /* I4: the guest's map fails and nothing of it stays lent */
         memory_region_transaction_begin();
         remove_blob(x, b);

@@ -25,6 +25,7 @@ static int add_device(Object *obj, void *opaque)
     info->maps = x->stats.maps;
     info->unmaps = x->stats.unmaps;
     info->map_errors = x->stats.map_errors;
+    info->maps_trapped = x->stats.maps_trapped;
     info->blobs_mapped = x->stats.blobs_mapped;
     info->bytes_mapped = x->stats.bytes_mapped;
     info->bytes_placed_2m = x->stats.bytes_placed[XENLEND_PLACED_2M];

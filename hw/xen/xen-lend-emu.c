@@ -19,6 +19,7 @@ typedef struct XenLendEmu {
     GArray *p2m;        /* XenLendExtent, sorted by gfn, disjoint */
     GArray *windows;    /* XenLendExtent (gfn, nr_pages) */
     unsigned fail_in[2];
+    int fail_errno[2];          /* what the injected failure returns */
     XenLendEmuCounters counters;
 } XenLendEmu;
 
@@ -135,15 +136,18 @@ static int check_disjoint(const XenLendExtent *ext, unsigned nr, Error **errp)
     return 0;
 }
 
-static bool inject(XenLendEmu *emu, XenLendEmuFaultOp op, Error **errp)
+/* 0, or the -errno of the failure injected into this call */
+static int inject(XenLendEmu *emu, XenLendEmuFaultOp op, Error **errp)
 {
     if (emu->fail_in[op] && --emu->fail_in[op] == 0) {
+        int err = emu->fail_errno[op] ?: EIO;
+
         emu->counters.injected_failures++;
-        error_setg(errp, "injected %s failure",
-                   op == XEN_LEND_EMU_FAULT_LEND ? "lend" : "revoke");
-        return true;
+        error_setg_errno(errp, err, "injected %s failure",
+                         op == XEN_LEND_EMU_FAULT_LEND ? "lend" : "revoke");
+        return -err;
     }
-    return false;
+    return 0;
 }
 
 static int emu_lend(XenLendHandle *h, const XenLendExtent *ext, unsigned nr,
@@ -182,8 +186,9 @@ static int emu_lend(XenLendHandle *h, const XenLendExtent *ext, unsigned nr,
         ret = -EEXIST;
         goto rejected;
     }
-    if (inject(emu, XEN_LEND_EMU_FAULT_LEND, errp)) {
-        return -EIO;
+    ret = inject(emu, XEN_LEND_EMU_FAULT_LEND, errp);
+    if (ret) {
+        return ret;
     }
 
     for (unsigned i = 0; i < nr; i++) {
@@ -272,8 +277,9 @@ static int emu_revoke(XenLendHandle *h, const XenLendExtent *ext,
     if (ret) {
         goto rejected;
     }
-    if (inject(emu, XEN_LEND_EMU_FAULT_REVOKE, errp)) {
-        return -EIO;
+    ret = inject(emu, XEN_LEND_EMU_FAULT_REVOKE, errp);
+    if (ret) {
+        return ret;
     }
 
     for (unsigned i = 0; i < nr; i++) {
@@ -350,6 +356,11 @@ bool xen_lend_is_emu(XenLendHandle *h)
 void xen_lend_emu_fail_nth(XenLendHandle *h, XenLendEmuFaultOp op, unsigned n)
 {
     to_emu(h)->fail_in[op] = n;
+}
+
+void xen_lend_emu_fail_errno(XenLendHandle *h, XenLendEmuFaultOp op, int err)
+{
+    to_emu(h)->fail_errno[op] = err;
 }
 
 const XenLendExtent *xen_lend_emu_p2m(XenLendHandle *h, unsigned *nr)

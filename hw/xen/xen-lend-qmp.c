@@ -83,16 +83,26 @@ XenLendInfo *qmp_x_query_xen_lend(Error **errp)
 }
 
 void qmp_x_xen_lend_inject_fault(XenLendFaultOp op, uint32_t nth,
+                                 bool has_error, XenLendFaultError error,
                                  Error **errp)
 {
+    static const int errnos[XEN_LEND_FAULT_ERROR__MAX] = {
+        [XEN_LEND_FAULT_ERROR_EIO] = EIO,
+        [XEN_LEND_FAULT_ERROR_EFAULT] = EFAULT,
+        [XEN_LEND_FAULT_ERROR_EOPNOTSUPP] = EOPNOTSUPP,
+    };
     const XenLendPlatform *p = xen_lend_platform_get();
+    XenLendEmuFaultOp emu_op = op == XEN_LEND_FAULT_OP_LEND ?
+                               XEN_LEND_EMU_FAULT_LEND :
+                               XEN_LEND_EMU_FAULT_REVOKE;
 
     if (!xen_lend_is_emu(p->handle)) {
         error_setg(errp, "fault injection needs the emulated lend backend; "
                    "this QEMU uses '%s'", p->ops->name);
         return;
     }
-    xen_lend_emu_fail_nth(p->handle, op == XEN_LEND_FAULT_OP_LEND ?
-                          XEN_LEND_EMU_FAULT_LEND : XEN_LEND_EMU_FAULT_REVOKE,
-                          nth);
+    xen_lend_emu_fail_errno(p->handle, emu_op,
+                            errnos[has_error ? error :
+                                   XEN_LEND_FAULT_ERROR_EIO]);
+    xen_lend_emu_fail_nth(p->handle, emu_op, nth);
 }

@@ -417,6 +417,64 @@ static void test_lend_failure(void)
     gpu_stop(&g);
 }
 
+/*
+ * lend=auto: memory the kernel cannot lend (EFAULT, EOPNOTSUPP) is trapped,
+ * counted, and the guest's map works; lend=on fails the map instead.
+ */
+static void lend_refused(const char *lend, const char *error)
+{
+    uint8_t buf[64];
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, lend);
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_blob_create(&g, 1, 11, 64 * KiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    qtest_qmp_assert_success(g.f.qts, "{'execute': 'x-xen-lend-inject-fault',"
+                             " 'arguments': {'op': 'lend', 'nth': 1,"
+                             " 'error': %s}}", error);
+    if (!strcmp(lend, "on")) {
+        g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==,
+                        VIRTIO_GPU_RESP_ERR_UNSPEC);
+        g_assert_cmpuint(device_counter(&g, "maps-trapped"), ==, 0);
+        g_assert_cmpuint(device_counter(&g, "blobs-mapped"), ==, 0);
+        check_i1(&g, NULL, 0);
+        gpu_stop(&g);
+        return;
+    }
+    g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmpuint(device_counter(&g, "maps-trapped"), ==, 1);
+    g_assert_cmpuint(device_counter(&g, "blobs-mapped"), ==, 1);
+    check_i1(&g, NULL, 0);
+    qtest_memset(g.f.qts, g.bar4 + 1 * MiB, 0xa5, sizeof(buf));
+    qtest_memread(g.f.qts, g.bar4 + 1 * MiB, buf, sizeof(buf));
+    g_assert_cmpuint(buf[0], ==, 0xa5);
+    g_assert_cmpuint(buf[63], ==, 0xa5);
+    g_assert_cmpuint(device_counter(&g, "trapped-writes"), >, 0);
+    g_assert_cmpuint(device_counter(&g, "trapped-reads"), >, 0);
+    /* the trapped blob unmaps like any other; the next map is lent */
+    g_assert_cmphex(gpu_unmap(&g, 11), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, &(Mapped){ 11, 1 * MiB, 64 * KiB }, 1);
+    gpu_stop(&g);
+}
+
+static void test_lend_refused_auto_efault(void)
+{
+    lend_refused("auto", "efault");
+}
+
+static void test_lend_refused_auto_eopnotsupp(void)
+{
+    lend_refused("auto", "eopnotsupp");
+}
+
+static void test_lend_refused_on(void)
+{
+    lend_refused("on", "efault");
+}
+
 /* I3: a failed revoke aborts QEMU, naming domain, gfn and size */
 static void test_revoke_failure_aborts(void)
 {
@@ -760,6 +818,13 @@ int main(int argc, char **argv)
                    test_placement_counters);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/lend-failure",
                    test_lend_failure);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/lend-refused-auto-efault",
+                   test_lend_refused_auto_efault);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/"
+                   "lend-refused-auto-eopnotsupp",
+                   test_lend_refused_auto_eopnotsupp);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/lend-refused-on",
+                   test_lend_refused_on);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/revoke-failure-aborts",
                    test_revoke_failure_aborts);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/reset", test_reset);

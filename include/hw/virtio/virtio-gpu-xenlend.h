@@ -37,6 +37,7 @@ typedef struct VirtIOGPUXenLendStats {
     uint64_t maps;              /* since start */
     uint64_t unmaps;
     uint64_t map_errors;        /* map requests refused */
+    uint64_t maps_trapped;      /* lend=auto: blobs the kernel cannot lend */
     uint64_t blobs_mapped;      /* now */
     uint64_t bytes_mapped;      /* now */
     uint64_t bytes_placed[XENLEND_PLACED__MAX];  /* now */
@@ -68,6 +69,7 @@ struct VirtIOGPUXenLend {
     bool lending;               /* what realize settled on */
     XenLendClient *lend_client;
     bool lend_failed;           /* set by the listener inside a commit */
+    int lend_error;             /* and why: -errno */
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
     QTAILQ_HEAD(, XenLendBlob) blobs;
     QEMUBH *resume_bh;          /* a region went: release and resume */

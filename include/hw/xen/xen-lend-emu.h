@@ -28,9 +28,11 @@ typedef enum XenLendEmuFaultOp {
 } XenLendEmuFaultOp;
 
 bool xen_lend_is_emu(XenLendHandle *h);
-/* The nth next call of @op (1 = the next one) fails with -EIO; 0 cancels. */
+/* The nth next call of @op (1 = the next one) fails; 0 cancels. */
 void xen_lend_emu_fail_nth(XenLendHandle *h, XenLendEmuFaultOp op,
                            unsigned n);
+/* With -@err (EIO unless set), as the real backend's errors are. */
+void xen_lend_emu_fail_errno(XenLendHandle *h, XenLendEmuFaultOp op, int err);
 /* The lent extents in gfn order; valid until the next lend or revoke. */
 const XenLendExtent *xen_lend_emu_p2m(XenLendHandle *h, unsigned *nr);
 void xen_lend_emu_counters(XenLendHandle *h, XenLendEmuCounters *c);
