@@ -1,9 +1,10 @@
 /*
  * Xen memory lending: the privcmd backend
  *
- * Speaks the proposed ABI (include/hw/xen/xen-lend-abi.h,
- * docs/interop/xen-lend.rst).  Today's kernels and Xen do not implement
- * it; the probe then says so and the device falls back to trapping.
+ * Speaks the lend ABI (include/hw/xen/xen-lend-abi.h,
+ * docs/interop/xen-lend.rst) on /dev/xen/lend, the phase-1 dom0 module's
+ * device, or on privcmd.  Without either the probe says so and the device
+ * falls back to trapping.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -39,7 +40,8 @@ static const char *unsupported_reason(int err)
     switch (err) {
     case ENOTTY:
     case EINVAL:
-        return "the kernel's privcmd driver has no memory lending ioctls";
+        return "the kernel's privcmd driver has no memory lending ioctls "
+               "(load contrib/xen-lend's xen-lend module for /dev/xen/lend)";
     case EOPNOTSUPP:
         return "the hypervisor does not support memory lending";
     case ENOENT:
@@ -172,12 +174,17 @@ static int privcmd_lend(XenLendHandle *h, const XenLendExtent *ext,
 
 static XenLendHandle *privcmd_open(uint32_t domid, Error **errp)
 {
+    const char *path = XEN_LEND_DEV_PATH;
     XenLendHandle *h;
-    int fd = open(XEN_LEND_PRIVCMD_PATH, O_RDWR | O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
 
+    if (fd < 0 && errno == ENOENT) {
+        path = XEN_LEND_PRIVCMD_PATH;
+        fd = open(path, O_RDWR | O_CLOEXEC);
+    }
     if (fd < 0) {
         error_setg(errp, "unsupported: %s (%s: %s)", unsupported_reason(errno),
-                   XEN_LEND_PRIVCMD_PATH, strerror(errno));
+                   path, strerror(errno));
         return NULL;
     }
     h = xen_lend_privcmd_open_fd(fd, domid, NULL, errp);

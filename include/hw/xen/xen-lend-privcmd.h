@@ -12,6 +12,12 @@
 #include "hw/xen/xen-lend.h"
 #include "hw/xen/xen-lend-abi.h"
 
+/*
+ * The lend ABI's device: the phase-1 dom0 module's misc device
+ * (contrib/xen-lend/dom0-module) when it is loaded, else privcmd itself,
+ * where an in-tree implementation would live.
+ */
+#define XEN_LEND_DEV_PATH     "/dev/xen/lend"
 #define XEN_LEND_PRIVCMD_PATH "/dev/xen/privcmd"
 
 typedef int (*XenLendIoctlFn)(int fd, unsigned long request, void *arg);

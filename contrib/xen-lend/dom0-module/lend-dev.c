@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xen-lend: /dev/xen/lend, the memory lending ABI of
+ * docs/interop/xen-lend.rst (include/hw/xen/xen-lend-abi.h), phase 1.
+ *
+ * IOCTL_PRIVCMD_LEND_OPEN on /dev/xen/lend returns a lend handle bound to
+ * one HVM domain.  LEND pins the caller's pages (FOLL_LONGTERM), lends
+ * their frames (lend-xen.c) and records them; REVOKE removes the p2m
+ * entries and only then unpins.  Closing the handle, also when the process
+ * dies, revokes what is still lent.  A frame is never unpinned while an
+ * entry may still point at it.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <xen/xen.h>
+#include <xen/page.h>
+
+#include "hw/xen/xen-lend-abi.h"
+#include "lend-xen.h"
+
+#define LEND_MAX_EXTENTS  64
+#define LEND_CHUNK        512  /* pages pinned and lent per step */
+
+/* Counters, in /sys/class/misc/xen-lend/ (the test bed reads them). */
+static atomic64_t stat_handles, stat_lend_calls, stat_revoke_calls;
+static atomic64_t stat_lent, stat_revoked, stat_pinned, stat_errors;
+static atomic64_t stat_leaked;
+
+struct lend_handle {
+	u16 domid;
+	struct mutex lock;
+	struct xarray pages;    /* gfn -> struct page *, pinned and lent */
+};
+
+/* Take one lent gfn back: entry removed first, then the pin dropped. */
+static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
+		      bool closing)
+{
+	u64 mfn = pfn_to_mfn(page_to_pfn(page));
+	int ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
+
+	/*
+	 * Removal needs the borrower's iomem permission, which is a set, not
+	 * a count: another lend of the same frame may have dropped it.
+	 */
+	if (ret == -EPERM && !xen_lend_permit(h->domid, mfn, 1, true))
+		ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
+
+	/*
+	 * A domain that is gone has no p2m left; the guest itself may also
+	 * have dropped the entry (XENMEM_decrease_reservation): either way
+	 * nothing points at the frame any more.  Any other failure leaves
+	 * it pinned for good rather than risk a guest reaching a freed page.
+	 */
+	if (ret && ret != -ESRCH && ret != -EINVAL) {
+		pr_err_ratelimited("xen-lend: d%u gfn %#llx: revoke failed (%d): frame %#llx stays pinned\n",
+				   h->domid, gfn, ret, mfn);
+		atomic64_inc(&stat_leaked);
+		xa_erase(&h->pages, gfn);
+		return closing ? 0 : ret;
+	}
+	xen_lend_permit(h->domid, mfn, 1, false);
+	xa_erase(&h->pages, gfn);
+	unpin_user_pages_dirty_lock(&page, 1, true);
+	atomic64_dec(&stat_pinned);
+	atomic64_inc(&stat_revoked);
+	return 0;
+}
+
+static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
+{
+	u64 mfn = pfn_to_mfn(page_to_pfn(page));
+	int ret;
+
+	ret = xa_insert(&h->pages, gfn, page, GFP_KERNEL);
+	if (ret)
+		return ret == -EBUSY ? -EEXIST : ret;
+	ret = xen_lend_permit(h->domid, mfn, 1, true);
+	if (!ret) {
+		ret = xen_lend_map(h->domid, gfn, mfn, 1, true);
+		if (ret)
+			xen_lend_permit(h->domid, mfn, 1, false);
+	}
+	if (ret) {
+		xa_erase(&h->pages, gfn);
+		return ret;
+	}
+	atomic64_inc(&stat_lent);
+	return 0;
+}
+
+/* Undo the first @nr pages of a failed LEND, newest first. */
+static void undo_lend(struct lend_handle *h,
+		      const struct privcmd_lend_extent *ext, u64 nr)
+{
+	while (nr--) {
+		u64 gfn = ext->gfn + nr;
+		struct page *page = xa_load(&h->pages, gfn);
+
+		if (page)
+			revoke_one(h, gfn, page, true);
+	}
+}
+
+static int check_not_ram(struct lend_handle *h, u64 gfn, unsigned int nr)
+{
+	u64 gfns[64];
+	unsigned int i, done, n, bad;
+	int ret;
+
+	for (done = 0; done < nr; done += n) {
+		n = min_t(unsigned int, nr - done, ARRAY_SIZE(gfns));
+		for (i = 0; i < n; i++)
+			gfns[i] = gfn + done + i;
+		ret = xen_lend_gfns_are_ram(h->domid, gfns, n, &bad);
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			pr_warn_ratelimited("xen-lend: d%u gfn %#llx is guest RAM: not lending there\n",
+					    h->domid, gfns[bad]);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+/* Lend one extent, all or nothing. */
+static int lend_extent(struct lend_handle *h,
+		       const struct privcmd_lend_extent *ext)
+{
+	struct page **pages;
+	u64 done = 0;
+	int ret = 0;
+
+	pages = kmalloc_array(LEND_CHUNK, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	while (done < ext->nr_pages) {
+		unsigned int n = min_t(u64, ext->nr_pages - done, LEND_CHUNK);
+		unsigned int i;
+		long pinned;
+
+		ret = check_not_ram(h, ext->gfn + done, n);
+		if (ret)
+			break;
+		pinned = pin_user_pages_fast(ext->uaddr + done * PAGE_SIZE, n,
+					     FOLL_WRITE | FOLL_LONGTERM, pages);
+		if (pinned != n) {
+			if (pinned > 0)
+				unpin_user_pages(pages, pinned);
+			/* VM_PFNMAP and friends cannot be pinned: EFAULT */
+			ret = pinned < 0 ? (int)pinned : -EFAULT;
+			break;
+		}
+		atomic64_add(n, &stat_pinned);
+		for (i = 0; i < n; i++) {
+			ret = lend_one(h, ext->gfn + done + i, pages[i]);
+			if (ret)
+				break;
+		}
+		if (ret) {
+			unpin_user_pages(pages + i, n - i);
+			atomic64_sub(n - i, &stat_pinned);
+			done += i;
+			break;
+		}
+		done += n;
+		cond_resched();
+	}
+	if (ret)
+		undo_lend(h, ext, done);
+	kfree(pages);
+	return ret;
+}
+
+static int revoke_extent(struct lend_handle *h,
+			 const struct privcmd_lend_extent *ext)
+{
+	u64 i;
+	int ret;
+
+	/* ENOENT before anything is touched: a revoke is never half done */
+	for (i = 0; i < ext->nr_pages; i++) {
+		if (!xa_load(&h->pages, ext->gfn + i))
+			return -ENOENT;
+	}
+	for (i = 0; i < ext->nr_pages; i++) {
+		ret = revoke_one(h, ext->gfn + i,
+				 xa_load(&h->pages, ext->gfn + i), false);
+		if (ret)
+			return ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+static bool extent_valid(const struct privcmd_lend_extent *e, bool lend)
+{
+	if (!e->nr_pages || e->pad || (e->flags & ~PRIVCMD_LEND_EXTENT_2M))
+		return false;
+	if (e->gfn + e->nr_pages < e->gfn)
+		return false;
+	if (lend && (!PAGE_ALIGNED(e->uaddr) ||
+		     e->uaddr + e->nr_pages * PAGE_SIZE < e->uaddr))
+		return false;
+	return true;
+}
+
+static bool extents_overlap(const struct privcmd_lend_extent *ext,
+			    unsigned int nr)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < nr; i++) {
+		for (j = i + 1; j < nr; j++) {
+			if (ext[i].gfn < ext[j].gfn + ext[j].nr_pages &&
+			    ext[j].gfn < ext[i].gfn + ext[i].nr_pages)
+				return true;
+		}
+	}
+	return false;
+}
+
+static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
+{
+	struct privcmd_lend_batch batch;
+	struct privcmd_lend_extent *ext;
+	unsigned int i;
+	long ret = 0;
+
+	if (copy_from_user(&batch, arg, sizeof(batch)))
+		return -EFAULT;
+	if (!batch.nr || batch.nr > LEND_MAX_EXTENTS)
+		return -EINVAL;
+	ext = memdup_array_user(u64_to_user_ptr(batch.extents), batch.nr,
+				sizeof(*ext));
+	if (IS_ERR(ext))
+		return PTR_ERR(ext);
+
+	atomic64_inc(lend ? &stat_lend_calls : &stat_revoke_calls);
+	for (i = 0; i < batch.nr; i++) {
+		if (!extent_valid(&ext[i], lend)) {
+			ret = -EINVAL;
+			break;
+		}
+	}
+	if (!ret && extents_overlap(ext, batch.nr)) {
+		i = 0;
+		ret = -EINVAL;
+	}
+
+	mutex_lock(&h->lock);
+	for (i = ret ? i : 0; !ret && i < batch.nr; i++) {
+		ret = lend ? lend_extent(h, &ext[i]) : revoke_extent(h, &ext[i]);
+		if (ret)
+			break;
+	}
+	if (ret && lend) {
+		/* all or nothing: undo the extents before the failed one */
+		unsigned int j;
+
+		for (j = 0; j < i && j < batch.nr; j++)
+			undo_lend(h, &ext[j], ext[j].nr_pages);
+	}
+	mutex_unlock(&h->lock);
+
+	if (ret) {
+		atomic64_inc(&stat_errors);
+		batch.error_index = min(i, batch.nr - 1);
+		if (copy_to_user(arg, &batch, sizeof(batch)))
+			ret = -EFAULT;
+	}
+	kfree(ext);
+	return ret;
+}
+
+static long handle_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct lend_handle *h = file->private_data;
+
+	switch (cmd) {
+	case IOCTL_PRIVCMD_LEND_LEND:
+		return lend_batch(h, (void __user *)arg, true);
+	case IOCTL_PRIVCMD_LEND_REVOKE:
+		return lend_batch(h, (void __user *)arg, false);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int handle_release(struct inode *inode, struct file *file)
+{
+	struct lend_handle *h = file->private_data;
+	unsigned long gfn;
+	struct page *page;
+
+	mutex_lock(&h->lock);
+	xa_for_each(&h->pages, gfn, page)
+		revoke_one(h, gfn, page, true);
+	mutex_unlock(&h->lock);
+	xa_destroy(&h->pages);
+	kfree(h);
+	atomic64_dec(&stat_handles);
+	return 0;
+}
+
+static const struct file_operations handle_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = handle_ioctl,
+	.release = handle_release,
+	.llseek = noop_llseek,
+};
+
+static long lend_open(void __user *arg)
+{
+	struct privcmd_lend_open op;
+	struct lend_handle *h;
+	int fd;
+
+	if (copy_from_user(&op, arg, sizeof(op)))
+		return -EFAULT;
+	if (op.version != PRIVCMD_LEND_VERSION || op.flags || op.pad ||
+	    op.domid == 0 || op.domid >= DOMID_FIRST_RESERVED)
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	h->domid = op.domid;
+	mutex_init(&h->lock);
+	xa_init(&h->pages);
+
+	op.caps = 0;    /* PV dom0 backs user memory with 4 KiB frames only */
+	op.max_extents = LEND_MAX_EXTENTS;
+	if (copy_to_user(arg, &op, sizeof(op))) {
+		kfree(h);
+		return -EFAULT;
+	}
+	fd = anon_inode_getfd("[xen-lend]", &handle_fops, h,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		kfree(h);
+		return fd;
+	}
+	atomic64_inc(&stat_handles);
+	return fd;
+}
+
+static long dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (cmd == IOCTL_PRIVCMD_LEND_OPEN)
+		return lend_open((void __user *)arg);
+	return -ENOTTY;
+}
+
+static const struct file_operations dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = dev_ioctl,
+	.llseek = noop_llseek,
+};
+
+#define STAT_ATTR(name, counter)                                          \
+static ssize_t name##_show(struct device *dev,                            \
+			   struct device_attribute *attr, char *buf)      \
+{                                                                         \
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&counter));        \
+}                                                                         \
+static DEVICE_ATTR_RO(name)
+
+STAT_ATTR(handles, stat_handles);
+STAT_ATTR(lend_calls, stat_lend_calls);
+STAT_ATTR(revoke_calls, stat_revoke_calls);
+STAT_ATTR(pages_lent, stat_lent);
+STAT_ATTR(pages_revoked, stat_revoked);
+STAT_ATTR(pages_pinned, stat_pinned);
+STAT_ATTR(pages_leaked, stat_leaked);
+STAT_ATTR(errors, stat_errors);
+
+static struct attribute *lend_attrs[] = {
+	&dev_attr_handles.attr,
+	&dev_attr_lend_calls.attr,
+	&dev_attr_revoke_calls.attr,
+	&dev_attr_pages_lent.attr,
+	&dev_attr_pages_revoked.attr,
+	&dev_attr_pages_pinned.attr,
+	&dev_attr_pages_leaked.attr,
+	&dev_attr_errors.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(lend);
+
+static struct miscdevice lend_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "xen-lend",
+	.nodename = "xen/lend",
+	.fops = &dev_fops,
+	.mode = 0600,
+	.groups = lend_groups,
+};
+
+static int __init xen_lend_init(void)
+{
+	/* Phase 1 translates the caller's pages to machine frames: PV dom0 */
+	if (!xen_pv_domain() || !xen_initial_domain())
+		return -ENODEV;
+	return misc_register(&lend_dev);
+}
+
+static void __exit xen_lend_exit(void)
+{
+	misc_deregister(&lend_dev);
+}
+
+module_init(xen_lend_init);
+module_exit(xen_lend_exit);
+MODULE_DESCRIPTION("Xen memory lending for device models (phase 1)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * xen-lend: the three domctls phase-1 lending needs.
+ *
+ * Linux has no header for Xen's domctl interface (it is not stable across
+ * Xen releases), so the layouts below are those of Xen 4.20's public
+ * domctl.h, and the interface version is a module parameter.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/xen.h>
+#include <xen/interface/xen.h>
+#include <asm/xen/hypercall.h>
+
+#include "lend-xen.h"
+
+#define DOMCTL_iomem_permission    20
+#define DOMCTL_getpageframeinfo3   28
+#define DOMCTL_memory_mapping      39
+
+#define PFINFO_LTAB_MASK           (0xfUL << 28)
+#define PFINFO_XTAB                (0xfUL << 28)   /* not RAM */
+
+struct domctl_iomem_permission {
+	u64 first_mfn;
+	u64 nr_mfns;
+	u8 allow_access;
+};
+
+struct domctl_memory_mapping {
+	u64 first_gfn;
+	u64 first_mfn;
+	u64 nr_mfns;
+	u32 add_mapping;
+	u32 padding;
+};
+
+struct domctl_getpageframeinfo3 {
+	u64 num;
+	u64 array;      /* XEN_GUEST_HANDLE_64(xen_pfn_t) */
+};
+
+struct domctl {
+	u32 cmd;
+	u32 interface_version;
+	u16 domain;
+	u16 pad[3];
+	union {
+		struct domctl_iomem_permission iomem_permission;
+		struct domctl_memory_mapping memory_mapping;
+		struct domctl_getpageframeinfo3 getpageframeinfo3;
+		u8 pad[128];
+	} u;
+};
+
+unsigned int xen_lend_domctl_version = XEN_LEND_DOMCTL_VERSION_DEFAULT;
+module_param_named(domctl_version, xen_lend_domctl_version, uint, 0444);
+MODULE_PARM_DESC(domctl_version,
+		 "XEN_DOMCTL_INTERFACE_VERSION of the running Xen (4.20: 0x17)");
+
+static int domctl(struct domctl *op)
+{
+	op->interface_version = xen_lend_domctl_version;
+	return privcmd_call(__HYPERVISOR_domctl, (unsigned long)op, 0, 0, 0, 0);
+}
+
+/* Let @domid hold the frames (iomem permission), or take that back. */
+int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow)
+{
+	struct domctl op = {
+		.cmd = DOMCTL_iomem_permission,
+		.domain = domid,
+		.u.iomem_permission = {
+			.first_mfn = mfn,
+			.nr_mfns = nr,
+			.allow_access = allow,
+		},
+	};
+
+	return domctl(&op);
+}
+
+/*
+ * Add or remove p2m_mmio_direct entries gfn..gfn+nr -> mfn..mfn+nr.  Xen
+ * returns a positive count when it stopped early (preemption): go on from
+ * there.  Removal flushes the guest's TLBs before it returns.
+ */
+int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add)
+{
+	u64 done = 0;
+
+	while (done < nr) {
+		struct domctl op = {
+			.cmd = DOMCTL_memory_mapping,
+			.domain = domid,
+			.u.memory_mapping = {
+				.first_gfn = gfn + done,
+				.first_mfn = mfn + done,
+				.nr_mfns = nr - done,
+				.add_mapping = add,
+			},
+		};
+		int ret = domctl(&op);
+
+		if (ret < 0)
+			return ret;
+		if (ret == 0)
+			break;
+		done += ret;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Lending never replaces guest RAM (Xen would take the RAM page away from
+ * the guest): getpageframeinfo3 reports every gfn that is not RAM as XTAB.
+ */
+int xen_lend_gfns_are_ram(u16 domid, const u64 *gfns, unsigned int nr,
+			  unsigned int *first_ram)
+{
+	xen_pfn_t *buf = kmalloc_array(nr, sizeof(*buf), GFP_KERNEL);
+	struct domctl op = {
+		.cmd = DOMCTL_getpageframeinfo3,
+		.domain = domid,
+	};
+	unsigned int i;
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++)
+		buf[i] = gfns[i];
+	op.u.getpageframeinfo3.num = nr;
+	op.u.getpageframeinfo3.array = (unsigned long)buf;
+	ret = domctl(&op);
+	for (i = 0; ret == 0 && i < nr; i++) {
+		if ((buf[i] & PFINFO_LTAB_MASK) != PFINFO_XTAB) {
+			*first_ram = i;
+			ret = 1;
+		}
+	}
+	kfree(buf);
+	return ret;
+}

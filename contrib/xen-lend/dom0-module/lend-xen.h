@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xen-lend: the Xen side of phase-1 lending, on an unmodified Xen 4.20.
+ *
+ * A lent frame enters the borrower's p2m as p2m_mmio_direct through
+ * XEN_DOMCTL_memory_mapping, after XEN_DOMCTL_iomem_permission lets the
+ * borrower hold it.  mmio_direct entries are not RAM to Xen: the borrower
+ * cannot grant them, pass them to hypercalls or have them foreign-mapped,
+ * and Xen takes no reference on the frame, so this module pins it until
+ * the entry is gone.
+ */
+#ifndef XEN_LEND_XEN_H
+#define XEN_LEND_XEN_H
+
+#include <linux/types.h>
+
+/* The domctl interface of the Xen this module was written for (4.20). */
+#define XEN_LEND_DOMCTL_VERSION_DEFAULT 0x17
+
+extern unsigned int xen_lend_domctl_version;
+
+int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow);
+int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add);
+int xen_lend_gfns_are_ram(u16 domid, const u64 *gfns, unsigned int nr,
+                          unsigned int *first_ram);
+
+#endif
