@@ -33,6 +33,11 @@ add_module() {
 }
 add_module virtio-gpu
 printf '%s\n' "${order[@]}" > "$root/modules.order"
+modules=${order[*]}
+# under Xen only: privcmd, for the client's hypercall into a lent page
+order=()
+add_module xen-privcmd
+printf '%s\n' "${order[@]}" > "$root/modules.xen"
 
 cp "$cache/busybox/usr/bin/busybox" "$root/bin/busybox"
 gcc -O2 -static -Wall -Werror -o "$root/xenlend-client" \
@@ -41,4 +46,4 @@ install -m 755 "$here/init" "$root/init"
 (cd "$root" && find . | "$root/bin/busybox" cpio -o -H newc 2>/dev/null) |
     gzip -1 > "$out/initrd.gz"
 cp "$cache/linux/boot/vmlinuz-$kver" "$out/vmlinuz"
-echo "mkinitramfs: $out/initrd.gz ($kver; modules: ${order[*]})"
+echo "mkinitramfs: $out/initrd.gz ($kver; modules: $modules; under Xen: ${order[*]})"

@@ -7,7 +7,9 @@
  * into a mapping and into ordinary memory.
  *
  * Prints one line "XENLEND-RESULT key=value ..." and exits non-zero on any
- * mismatch.  Static, no libdrm: raw ioctls.
+ * mismatch.  "xenlend-client hold N" instead maps N blobs and keeps them
+ * until it is killed, for tests of a guest that exits with blobs mapped.
+ * Static, no libdrm: raw ioctls.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,16 @@
 #include <unistd.h>
 #include <drm/drm.h>
 #include <drm/virtgpu_drm.h>
+
+/* Linux's privcmd uAPI (include/uapi/xen/privcmd.h), for one hypercall */
+struct privcmd_hypercall {
+    uint64_t op;
+    uint64_t arg[5];
+};
+#define IOCTL_PRIVCMD_HYPERCALL \
+    _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
+#define HYPERVISOR_xen_version 17
+#define XENVER_get_features 6   /* reads and writes 8 bytes at arg */
 
 #define MiB (1024 * 1024)
 #define VIRGL_CCMD_PIPE_RESOURCE_CREATE 48
@@ -218,6 +231,28 @@ static double bandwidth(void *dst, const void *src, size_t len, double min_s)
 }
 
 /*
+ * Under Xen, a hypercall that writes into @buf: 0, or -errno.  A lent page
+ * is not RAM to Xen (p2m_mmio_direct), so it must be refused (-EFAULT)
+ * where the same call into ordinary memory works.  1 off Xen.
+ */
+static int hypercall_into(void *buf)
+{
+    struct privcmd_hypercall h = {
+        .op = HYPERVISOR_xen_version,
+        .arg = { XENVER_get_features, (uintptr_t)buf },
+    };
+    int priv = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC), ret;
+
+    if (priv < 0) {
+        return 1;
+    }
+    ret = ioctl(priv, IOCTL_PRIVCMD_HYPERCALL, &h);
+    ret = ret < 0 ? -errno : 0;
+    close(priv);
+    return ret;
+}
+
+/*
  * Reads and writes of one mapped blob while a second process maps and
  * frees other blobs: each map and unmap changes the memory map under the
  * accesses.  It caught QEMU's TCG decoding old TLB entries against a new
@@ -287,9 +322,18 @@ int main(int argc, char **argv)
     };
     Blob many[MANY], b;
     double bw_blob, bw_ram, rd_blob, rd_ram;
+    int hcall_ram, hcall_blob;
     uint8_t *src, *ram;
 
-    if ((argc > 1 && sscanf(argv[1], "%" SCNu64, &max_size) != 1) ||
+    bool hold = argc > 1 && !strcmp(argv[1], "hold");
+
+    if (hold) {
+        /* "hold N": keep N blobs mapped until killed (guest exit tests) */
+        many_count = argc > 2 ? atoi(argv[2]) : 4;
+        if (many_count < 1 || many_count > MANY) {
+            fail("usage: xenlend-client hold [1..%d]", MANY);
+        }
+    } else if ((argc > 1 && sscanf(argv[1], "%" SCNu64, &max_size) != 1) ||
         (argc > 2 && sscanf(argv[2], "%" SCNu64, &bw_size) != 1) ||
         (argc > 3 && sscanf(argv[3], "%lf", &churn_seconds) != 1) ||
         (argc > 4 && (sscanf(argv[4], "%d", &many_count) != 1 ||
@@ -313,6 +357,19 @@ int main(int argc, char **argv)
     }
     if (ioctl(fd, DRM_IOCTL_VIRTGPU_CONTEXT_INIT, &ci)) {
         fail("CONTEXT_INIT virgl2");
+    }
+
+    if (hold) {
+        for (int i = 0; i < many_count; i++) {
+            blob_create(&many[i], 64 * 1024);
+            blob_map(&many[i]);
+            write_pattern(&many[i], 7000 + i);
+        }
+        printf("XENLEND-HOLD %d blobs mapped\n", many_count);
+        fflush(stdout);
+        for (;;) {
+            pause();
+        }
     }
 
     /* sizes from 4 KiB up: write, read, unmap, map again, read again */
@@ -356,13 +413,17 @@ int main(int argc, char **argv)
     }
     rd_blob = bandwidth(ram, b.map, bw_size, 1.0);
     rd_ram = bandwidth(ram, src, bw_size, 1.0);
+    memset(ram, 0, 8);
+    hcall_ram = hypercall_into(ram);
+    memset(b.map, 0, 8);
+    hcall_blob = hypercall_into(b.map);
     blob_free(&b);
 
     printf("XENLEND-RESULT ok=1 blobs=%lu checks=%lu max_size=%llu "
-           "churn_rounds=%lu bw_blob_mbs=%.1f bw_ram_mbs=%.1f "
-           "rd_blob_mbs=%.1f rd_ram_mbs=%.1f\n", blobs_made, checks,
-           (unsigned long long)max_size, churn_rounds, bw_blob, bw_ram,
-           rd_blob, rd_ram);
+           "churn_rounds=%lu bw_blob_mbs=%.3f bw_ram_mbs=%.1f "
+           "rd_blob_mbs=%.3f rd_ram_mbs=%.1f hcall_ram=%d hcall_blob=%d\n",
+           blobs_made, checks, (unsigned long long)max_size, churn_rounds,
+           bw_blob, bw_ram, rd_blob, rd_ram, hcall_ram, hcall_blob);
     fflush(stdout);
     return 0;
 }
