@@ -34,6 +34,22 @@ for lib in libGL.so.1 libEGL.so.1; do
 done
 [ -z "$missing" ] || xenlend_die "dom0 lacks libraries our QEMU needs:" \
     "$missing; add their packages to tests/xen/dom0-packages.txt"
+
+# The phase-1 lending module (contrib/xen-lend/dom0-module), built against
+# the headers of the bed's own dom0 kernel
+kver=$(ls "$bed/root/lib/modules" | head -1)
+mod=$out/xen-lend-module
+rm -rf "$mod"
+mkdir -p "$mod/include/hw/xen"
+cp "$top"/contrib/xen-lend/dom0-module/{Makefile,*.c,*.h} "$mod/"
+cp "$top/include/hw/xen/xen-lend-abi.h" "$mod/include/hw/xen/"
+bwrap --ro-bind "$bed/root" / --bind "$mod" /mnt --dev /dev --proc /proc \
+      --tmpfs /tmp make -C "/lib/modules/$kver/build" M=/mnt \
+      XEN_LEND_INCLUDE=/mnt/include modules > "$out/module-build.log" 2>&1 ||
+    { tail -20 "$out/module-build.log" >&2
+      xenlend_die "building the xen-lend module failed"; }
+cp "$mod/xen-lend.ko" "$stage/"
+
 mke2fs -q -F -t ext4 -d "$stage" -L bed "$out/payload.img" 512M
 
 xenlend_run "$here/xen_e2e.py" --qemu "$build/qemu-system-x86_64" \
