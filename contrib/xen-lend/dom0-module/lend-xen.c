@@ -15,7 +15,7 @@
 #include "lend-xen.h"
 
 #define DOMCTL_iomem_permission    20
-#define DOMCTL_getpageframeinfo3   28
+#define DOMCTL_getpageframeinfo3   61
 #define DOMCTL_memory_mapping      39
 
 #define PFINFO_LTAB_MASK           (0xfUL << 28)
