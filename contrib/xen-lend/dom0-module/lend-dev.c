@@ -77,8 +77,14 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 
 static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
 {
+	unsigned long raw = __pfn_to_mfn(page_to_pfn(page));
 	u64 mfn = pfn_to_mfn(page_to_pfn(page));
 	int ret;
+
+	/* only dom0's own frames: not foreign mappings, not 1:1 MMIO */
+	if (raw == INVALID_P2M_ENTRY ||
+	    (raw & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
+		return -EFAULT;
 
 	ret = xa_insert(&h->pages, gfn, page, GFP_KERNEL);
 	if (ret)
