@@ -92,6 +92,9 @@ def run(args):
     dev = qmp.cmd("x-query-virtio-gpu-xenlend")[0]
     qmp.cmd("quit")
     proc.wait(timeout=30)
+    if not any(line.startswith("XENLEND-HOLD") for line in log):
+        # the guest must exit with blobs mapped (tests/guest/init)
+        result = dict(result or {}, ok="0", error="no-hold-run")
     return result, lend, dev, time.time() - start, "".join(log[-20:]), \
         client_bytes(max_size, bw_size)
 
