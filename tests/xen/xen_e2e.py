@@ -48,8 +48,14 @@ def stall_watch(proc, last):
     dumped = 0
     while proc.poll() is None:
         time.sleep(5)
-        if time.time() - last[0] < STALL or dumped >= 2:
+        if time.time() - last[0] < STALL:
             continue
+        if dumped >= 2:
+            # twice silent with Xen's state in the log: it will not recover
+            print("xen-e2e: the nested machine is stuck; stopping it",
+                  flush=True)
+            proc.kill()
+            return
         dumped += 1
         print(f"xen-e2e: console silent for {STALL} s: asking Xen for its "
               "state", flush=True)
