@@ -77,13 +77,13 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 
 static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
 {
-	unsigned long raw = __pfn_to_mfn(page_to_pfn(page));
-	u64 mfn = pfn_to_mfn(page_to_pfn(page));
+	/* the raw entry: its flag bits say what pfn_to_mfn() would hide */
+	u64 mfn = __pfn_to_mfn(page_to_pfn(page));
 	int ret;
 
 	/* only dom0's own frames: not foreign mappings, not 1:1 MMIO */
-	if (raw == INVALID_P2M_ENTRY ||
-	    (raw & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
+	if (mfn == INVALID_P2M_ENTRY ||
+	    (mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
 		return -EFAULT;
 
 	ret = xa_insert(&h->pages, gfn, page, GFP_KERNEL);
@@ -118,24 +118,15 @@ static void undo_lend(struct lend_handle *h,
 
 static int check_not_ram(struct lend_handle *h, u64 gfn, unsigned int nr)
 {
-	u64 gfns[64];
-	unsigned int i, done, n, bad;
-	int ret;
+	u64 ram;
+	int ret = xen_lend_find_ram(h->domid, gfn, nr, &ram);
 
-	for (done = 0; done < nr; done += n) {
-		n = min_t(unsigned int, nr - done, ARRAY_SIZE(gfns));
-		for (i = 0; i < n; i++)
-			gfns[i] = gfn + done + i;
-		ret = xen_lend_gfns_are_ram(h->domid, gfns, n, &bad);
-		if (ret < 0)
-			return ret;
-		if (ret) {
-			pr_warn_ratelimited("xen-lend: d%u gfn %#llx is guest RAM: not lending there\n",
-					    h->domid, gfns[bad]);
-			return -EPERM;
-		}
+	if (ret > 0) {
+		pr_warn_ratelimited("xen-lend: d%u gfn %#llx is guest RAM: not lending there\n",
+				    h->domid, ram);
+		return -EPERM;
 	}
-	return 0;
+	return ret;
 }
 
 /* Lend one extent, all or nothing. */

@@ -20,6 +20,7 @@
 
 #define PFINFO_LTAB_MASK           (0xfUL << 28)
 #define PFINFO_XTAB                (0xfUL << 28)   /* not RAM */
+#define PFINFO_BATCH               512  /* Xen takes up to 1024 per call */
 
 struct domctl_iomem_permission {
 	u64 first_mfn;
@@ -115,29 +116,34 @@ int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add)
 /*
  * Lending never replaces guest RAM (Xen would take the RAM page away from
  * the guest): getpageframeinfo3 reports every gfn that is not RAM as XTAB.
+ * Returns 1 and the first RAM gfn in gfn..gfn+nr-1, 0 if there is none.
  */
-int xen_lend_gfns_are_ram(u16 domid, const u64 *gfns, unsigned int nr,
-			  unsigned int *first_ram)
+int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram)
 {
-	xen_pfn_t *buf = kmalloc_array(nr, sizeof(*buf), GFP_KERNEL);
-	struct domctl op = {
-		.cmd = DOMCTL_getpageframeinfo3,
-		.domain = domid,
-	};
-	unsigned int i;
-	int ret;
+	unsigned int i, n, done;
+	xen_pfn_t *buf;
+	int ret = 0;
 
+	buf = kmalloc_array(PFINFO_BATCH, sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	for (i = 0; i < nr; i++)
-		buf[i] = gfns[i];
-	op.u.getpageframeinfo3.num = nr;
-	op.u.getpageframeinfo3.array = (unsigned long)buf;
-	ret = domctl(&op);
-	for (i = 0; ret == 0 && i < nr; i++) {
-		if ((buf[i] & PFINFO_LTAB_MASK) != PFINFO_XTAB) {
-			*first_ram = i;
-			ret = 1;
+	for (done = 0; !ret && done < nr; done += n) {
+		struct domctl op = {
+			.cmd = DOMCTL_getpageframeinfo3,
+			.domain = domid,
+		};
+
+		n = min_t(unsigned int, nr - done, PFINFO_BATCH);
+		for (i = 0; i < n; i++)
+			buf[i] = gfn + done + i;
+		op.u.getpageframeinfo3.num = n;
+		op.u.getpageframeinfo3.array = (unsigned long)buf;
+		ret = domctl(&op);
+		for (i = 0; !ret && i < n; i++) {
+			if ((buf[i] & PFINFO_LTAB_MASK) != PFINFO_XTAB) {
+				*ram = gfn + done + i;
+				ret = 1;
+			}
 		}
 	}
 	kfree(buf);

@@ -21,7 +21,6 @@ extern unsigned int xen_lend_domctl_version;
 
 int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow);
 int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add);
-int xen_lend_gfns_are_ram(u16 domid, const u64 *gfns, unsigned int nr,
-                          unsigned int *first_ram);
+int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram);
 
 #endif
