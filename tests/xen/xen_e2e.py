@@ -41,8 +41,9 @@ def stall_watch(proc, last):
     """When the console falls silent, have Xen dump its state into it.
 
     CTRL-a three times switches the serial input to Xen; then 'q' dumps
-    the domains and their vCPUs, 'e' the event channels, 'i' the
-    interrupt bindings, 'M' the MSIs and 'a' the timer queues, one key at
+    the domains and their vCPUs, 'r' the run queues, 'd' each CPU's
+    registers and stack, 'e' the event channels, 'i' the interrupt
+    bindings, 'M' the MSIs and 'a' the timer queues, one key at
     a time: the UART drops what comes faster.
     """
     dumped = 0
@@ -60,7 +61,7 @@ def stall_watch(proc, last):
         print(f"xen-e2e: console silent for {STALL} s: asking Xen for its "
               "state", flush=True)
         try:
-            for keys in ("\x01\x01\x01", "q", "e", "i", "M", "a",
+            for keys in ("\x01\x01\x01", "q", "r", "d", "e", "i", "M", "a",
                          "\x01\x01\x01"):
                 proc.stdin.write(keys)
                 proc.stdin.flush()
