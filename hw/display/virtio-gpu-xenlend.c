@@ -28,6 +28,7 @@
 #include "ui/console.h"
 #include "hw/virtio/virtio-gpu-bswap.h"
 #include "hw/virtio/virtio-gpu-xenlend.h"
+#include "trace.h"
 
 #include <virglrenderer.h>
 
@@ -106,6 +107,34 @@ static void xenlend_cmd_create_blob(VirtIOGPUXenLend *x,
     }
 }
 
+/*
+ * Upstream's DETACH_BACKING, plus: a guest-memory blob shares its iovec
+ * array with the renderer, so once the renderer hands it back and it is
+ * unmapped the resource must forget it too, or destroying the resource
+ * later unmaps and frees it a second time.
+ */
+static void xenlend_cmd_detach_backing(VirtIOGPU *g,
+                                       struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_resource_detach_backing detach;
+    struct virtio_gpu_simple_resource *res;
+    struct iovec *iovs = NULL;
+    int n = 0;
+
+    VIRTIO_GPU_FILL_CMD(detach);
+    trace_virtio_gpu_cmd_res_back_detach(detach.resource_id);
+    virgl_renderer_resource_detach_iov(detach.resource_id, &iovs, &n);
+    if (!iovs || !n) {
+        return;
+    }
+    virtio_gpu_cleanup_mapping_iov(g, iovs, n);
+    res = virtio_gpu_find_resource(g, detach.resource_id);
+    if (res && res->iov == iovs) {
+        res->iov = NULL;
+        res->iov_cnt = 0;
+    }
+}
+
 /* Returns false while the resource's blob memory waits to be released */
 static bool xenlend_cmd_unref(VirtIOGPUXenLend *x,
                               struct virtio_gpu_ctrl_command *cmd)
@@ -152,6 +181,9 @@ static void xenlend_process_cmd(VirtIOGPU *g,
         if (done) {
             return;
         }
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING:
+        xenlend_cmd_detach_backing(g, cmd);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
         if (VIRTIO_GPU_BASE(x)->headless) {
@@ -220,6 +252,16 @@ static void xenlend_detach_all_backing(VirtIOGPU *g)
         virgl_renderer_resource_detach_iov(res->resource_id, &iovs, &n);
         if (iovs && n) {
             virtio_gpu_cleanup_mapping_iov(g, iovs, n);
+        }
+        /*
+         * A guest-memory blob shares its iovec array with the renderer:
+         * now gone, it must not be unmapped again when the reset destroys
+         * the resource (under Xen a second unmap drops a mapcache lock
+         * someone else holds).
+         */
+        if (iovs == res->iov) {
+            res->iov = NULL;
+            res->iov_cnt = 0;
         }
     }
 }

@@ -525,6 +525,52 @@ static void test_reset(void)
     gpu_stop(&g);
 }
 
+/*
+ * A reset with guest-memory blobs alive, one of them detached by the
+ * guest: the renderer hands back the blob's own iovec array when it is
+ * detached, so that array is unmapped and freed once, not again when the
+ * resource is destroyed.
+ */
+static void test_reset_guest_blob(void)
+{
+    struct {
+        struct virtio_gpu_resource_create_blob cb;
+        struct virtio_gpu_mem_entry entry;
+    } QEMU_PACKED cb = {
+        .cb.hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB,
+        .cb.resource_id = 20,
+        .cb.blob_mem = VIRTIO_GPU_BLOB_MEM_GUEST,
+        .cb.size = 64 * KiB,
+        .cb.nr_entries = 1,
+        .entry.length = 64 * KiB,
+    };
+    struct virtio_gpu_resource_detach_backing detach = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING,
+        .resource_id = 21,
+    };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    cb.entry.addr = guest_alloc(&g.alloc, 64 * KiB);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &cb, sizeof(cb)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    /* and one the guest detached first */
+    cb.cb.resource_id = 21;
+    cb.entry.addr = guest_alloc(&g.alloc, 64 * KiB);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &cb, sizeof(cb)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &detach, sizeof(detach)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    qvirtio_reset(&g.vdev->vdev);
+
+    /* the device model is still there and works */
+    gpu_restart(&g);
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 2 * MiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_stop(&g);
+}
+
 /* The guest moves BAR4 and turns memory decode off and on */
 static void test_bar_move_and_decode(void)
 {
@@ -828,6 +874,8 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/revoke-failure-aborts",
                    test_revoke_failure_aborts);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/reset", test_reset);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/reset-guest-blob",
+                   test_reset_guest_blob);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/bar-move-and-decode",
                    test_bar_move_and_decode);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
