@@ -108,31 +108,39 @@ static void xenlend_cmd_create_blob(VirtIOGPUXenLend *x,
 }
 
 /*
- * Upstream's DETACH_BACKING, plus: a guest-memory blob shares its iovec
- * array with the renderer, so once the renderer hands it back and it is
- * unmapped the resource must forget it too, or destroying the resource
- * later unmaps and frees it a second time.
+ * Takes a resource's guest backing back from the renderer and unmaps it.
+ * A guest-memory blob shares its iovec array with the renderer, so the
+ * resource must forget the array too, or destroying it later unmaps and
+ * frees it a second time (under Xen a second unmap drops a mapcache lock
+ * someone else holds).  @res is the resource's entry, if it has one.
  */
-static void xenlend_cmd_detach_backing(VirtIOGPU *g,
-                                       struct virtio_gpu_ctrl_command *cmd)
+static void xenlend_detach_iov(VirtIOGPU *g, uint32_t resource_id,
+                               struct virtio_gpu_simple_resource *res)
 {
-    struct virtio_gpu_resource_detach_backing detach;
-    struct virtio_gpu_simple_resource *res;
     struct iovec *iovs = NULL;
     int n = 0;
 
-    VIRTIO_GPU_FILL_CMD(detach);
-    trace_virtio_gpu_cmd_res_back_detach(detach.resource_id);
-    virgl_renderer_resource_detach_iov(detach.resource_id, &iovs, &n);
+    virgl_renderer_resource_detach_iov(resource_id, &iovs, &n);
     if (!iovs || !n) {
         return;
     }
     virtio_gpu_cleanup_mapping_iov(g, iovs, n);
-    res = virtio_gpu_find_resource(g, detach.resource_id);
     if (res && res->iov == iovs) {
         res->iov = NULL;
         res->iov_cnt = 0;
     }
+}
+
+/* Upstream's DETACH_BACKING, but the resource forgets a shared array */
+static void xenlend_cmd_detach_backing(VirtIOGPU *g,
+                                       struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_resource_detach_backing detach;
+
+    VIRTIO_GPU_FILL_CMD(detach);
+    trace_virtio_gpu_cmd_res_back_detach(detach.resource_id);
+    xenlend_detach_iov(g, detach.resource_id,
+                       virtio_gpu_find_resource(g, detach.resource_id));
 }
 
 /* Returns false while the resource's blob memory waits to be released */
@@ -246,23 +254,7 @@ static void xenlend_detach_all_backing(VirtIOGPU *g)
     struct virtio_gpu_simple_resource *res;
 
     QTAILQ_FOREACH(res, &g->reslist, next) {
-        struct iovec *iovs = NULL;
-        int n = 0;
-
-        virgl_renderer_resource_detach_iov(res->resource_id, &iovs, &n);
-        if (iovs && n) {
-            virtio_gpu_cleanup_mapping_iov(g, iovs, n);
-        }
-        /*
-         * A guest-memory blob shares its iovec array with the renderer:
-         * now gone, it must not be unmapped again when the reset destroys
-         * the resource (under Xen a second unmap drops a mapcache lock
-         * someone else holds).
-         */
-        if (iovs == res->iov) {
-            res->iov = NULL;
-            res->iov_cnt = 0;
-        }
+        xenlend_detach_iov(g, res->resource_id, res);
     }
 }
 
