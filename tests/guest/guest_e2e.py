@@ -103,6 +103,9 @@ def check(args, result, lend, dev, expect_bytes):
     why = []
     if not result or result.get("ok") != "1":
         why.append(f"client result {result}")
+    elif result.get("damaged") != "none":
+        why.append(f"guest memory the client left alone changed in phase "
+                   f"{result.get('damaged')}")
     emu = lend.get("emulated", {})
     clients = lend["clients"]
     if args.lend == "on":

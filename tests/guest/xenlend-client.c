@@ -40,6 +40,23 @@ struct privcmd_hypercall {
     _IOC(_IOC_NONE, 'P', 0, sizeof(struct privcmd_hypercall))
 #define HYPERVISOR_xen_version 17
 #define XENVER_get_features 6   /* reads and writes 8 bytes at arg */
+/* Xen's public grant_table.h, for GNTTABOP_copy between frames of ours */
+#define HYPERVISOR_grant_table_op 20
+#define GNTTABOP_copy 5
+#define DOMID_SELF 0x7ff0
+#define GNTST_bad_page (-9)
+struct gnttab_copy_ptr {
+    uint64_t gmfn;
+    uint16_t domid;
+    uint16_t offset;
+};
+struct gnttab_copy {
+    struct gnttab_copy_ptr source, dest;
+    uint16_t len;
+    uint16_t flags;
+    int16_t status;
+};
+#define HOSTMEM_BAR 4
 
 #define MiB (1024 * 1024)
 #define VIRGL_CCMD_PIPE_RESOURCE_CREATE 48
@@ -253,6 +270,183 @@ static int hypercall_into(void *buf)
 }
 
 /*
+ * Guest memory the client does not touch on purpose, checked after each
+ * phase: a pattern-filled canary in our own RAM and the page cache of
+ * /bin/busybox against a second copy (the test guest's initramfs has
+ * both).  Under nested Xen, busybox was seen to crash after a trapped
+ * run; this says which phase overwrote what (@damaged: the first).
+ */
+#define CANARY_BYTES (32 * MiB)
+static uint64_t *canary;
+static const char *damaged;
+
+static void report_file_damage(const char *phase)
+{
+    static uint8_t a[65536], b[65536];
+    FILE *fa = fopen("/bin/busybox", "r"), *fb = fopen("/busybox.ref", "r");
+    size_t na, nb;
+    long off = 0;
+    int shown = 0;
+
+    if (!fa || !fb) {
+        goto out;
+    }
+    while ((na = fread(a, 1, sizeof(a), fa)) > 0 &&
+           (nb = fread(b, 1, sizeof(b), fb)) == na) {
+        for (size_t i = 0; i < na && shown < 8; i++) {
+            if (a[i] != b[i]) {
+                printf("XENLEND-DAMAGE phase=%s file=busybox off=0x%lx "
+                       "got=0x%02x want=0x%02x\n", phase, off + (long)i,
+                       a[i], b[i]);
+                shown++;
+                damaged = damaged ? damaged : phase;
+                i |= 7; /* one line per damaged word */
+            }
+        }
+        off += na;
+    }
+out:
+    if (fa) {
+        fclose(fa);
+    }
+    if (fb) {
+        fclose(fb);
+    }
+}
+
+static void check_untouched(const char *phase)
+{
+    int shown = 0;
+
+    if (!canary) {
+        canary = malloc(CANARY_BYTES);
+        for (size_t i = 0; canary && i < CANARY_BYTES / 8; i++) {
+            canary[i] = pattern(i, 0xca5a);
+        }
+    }
+    for (size_t i = 0; canary && i < CANARY_BYTES / 8 && shown < 8; i++) {
+        if (canary[i] != pattern(i, 0xca5a)) {
+            printf("XENLEND-DAMAGE phase=%s canary word %zu got=0x%llx\n",
+                   phase, i, (unsigned long long)canary[i]);
+            canary[i] = pattern(i, 0xca5a);
+            damaged = damaged ? damaged : phase;
+            shown++;
+        }
+    }
+    report_file_damage(phase);
+    fflush(stdout);
+}
+
+/* The guest frame of a mapped, touched page of ours (root only) */
+static uint64_t gfn_of(void *va)
+{
+    uint64_t entry = 0;
+    int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+    if (pm < 0 || pread(pm, &entry, 8, (uintptr_t)va / 4096 * 8) != 8) {
+        fail("pagemap");
+    }
+    close(pm);
+    if (!(entry >> 63) || !(entry & ((1ULL << 55) - 1))) {
+        fail("pagemap shows no frame");
+    }
+    return entry & ((1ULL << 55) - 1);
+}
+
+/* The hostmem BAR's first frame, from the render node's PCI resources */
+static uint64_t hostmem_bar_gfn(uint64_t *pages)
+{
+    FILE *f = fopen("/sys/class/drm/renderD128/device/resource", "r");
+    unsigned long long start = 0, end = 0, flags;
+
+    for (int i = 0; f && i <= HOSTMEM_BAR; i++) {
+        if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3) {
+            fail("PCI resources");
+        }
+    }
+    if (!f || !start) {
+        fail("no hostmem BAR");
+    }
+    fclose(f);
+    *pages = (end + 1 - start) / 4096;
+    return start / 4096;
+}
+
+/*
+ * Under Xen, GNTTABOP_copy of one page from each frame of the hostmem BAR
+ * (where @b, filled with a pattern, is mapped) into a guest RAM page of
+ * ours: the grant code looks each source frame up as it looks up a frame
+ * the guest grants.  A lent page is no RAM of the guest's, so no copy may
+ * succeed (*copied stays 0); a RAM-to-RAM copy must.  Returns the status
+ * of the RAM-to-RAM copy, 1 off Xen.
+ */
+static int grant_copy_from_bar(Blob *b, long *copied, int *status)
+{
+    static struct gnttab_copy op[512];
+    struct privcmd_hypercall h = {
+        .op = HYPERVISOR_grant_table_op,
+        .arg = { GNTTABOP_copy, (uintptr_t)op, 1 },
+    };
+    int priv = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+    uint64_t ram_gfn, bar, pages;
+    uint8_t *ram, *ram2;
+    int ram_status;
+
+    *copied = 0;
+    *status = 0;
+    if (priv < 0) {
+        return 1;
+    }
+    /* whole pages of our own: the copies overwrite them */
+    ram = aligned_alloc(4096, 2 * 4096);
+    ram2 = ram + 4096;
+    if (!ram || mlock(ram, 2 * 4096)) {
+        fail("mlock");
+    }
+    memset(ram, 0xa5, 4096);
+    memset(ram2, 0, 4096);
+    ram_gfn = gfn_of(ram);
+    op[0] = (struct gnttab_copy) {
+        .source = { gfn_of(ram2), DOMID_SELF, 0 },
+        .dest = { ram_gfn, DOMID_SELF, 0 }, .len = 4096,
+    };
+    if (ioctl(priv, IOCTL_PRIVCMD_HYPERCALL, &h) < 0) {
+        fail("GNTTABOP_copy from RAM to RAM");
+    }
+    ram_status = op[0].status;
+    if (ram_status == 0 && ram[0] != 0) {
+        fail("GNTTABOP_copy succeeded and copied nothing");
+    }
+    write_pattern(b, 4242);
+    bar = hostmem_bar_gfn(&pages);
+    for (uint64_t i = 0; i < pages; i += 512) {
+        int n = pages - i < 512 ? pages - i : 512;
+
+        for (int j = 0; j < n; j++) {
+            op[j] = (struct gnttab_copy) {
+                .source = { bar + i + j, DOMID_SELF, 0 },
+                .dest = { ram_gfn, DOMID_SELF, 0 }, .len = 4096,
+            };
+        }
+        h.arg[2] = n;
+        if (ioctl(priv, IOCTL_PRIVCMD_HYPERCALL, &h) < 0) {
+            fail("GNTTABOP_copy from the hostmem BAR");
+        }
+        for (int j = 0; j < n; j++) {
+            if (op[j].status == 0) {
+                ++*copied;
+            } else if (!*status) {
+                *status = op[j].status;
+            }
+        }
+    }
+    close(priv);
+    munlock(ram, 2 * 4096);
+    free(ram);
+    return ram_status;
+}
+
+/*
  * Reads and writes of one mapped blob while a second process maps and
  * frees other blobs: each map and unmap changes the memory map under the
  * accesses.  It caught QEMU's TCG decoding old TLB entries against a new
@@ -322,7 +516,8 @@ int main(int argc, char **argv)
     };
     Blob many[MANY], b;
     double bw_blob, bw_ram, rd_blob, rd_ram;
-    int hcall_ram, hcall_blob;
+    int hcall_ram, hcall_blob, gcopy_ram, gcopy_bar_status;
+    long gcopy_bar_ok;
     uint8_t *src, *ram;
 
     bool hold = argc > 1 && !strcmp(argv[1], "hold");
@@ -365,13 +560,16 @@ int main(int argc, char **argv)
             blob_map(&many[i]);
             write_pattern(&many[i], 7000 + i);
         }
-        printf("XENLEND-HOLD %d blobs mapped\n", many_count);
+        check_untouched("after the client");
+        printf("XENLEND-HOLD %d blobs mapped damaged=%s\n", many_count,
+               damaged ? damaged : "none");
         fflush(stdout);
         for (;;) {
             pause();
         }
     }
 
+    check_untouched("start");
     /* sizes from 4 KiB up: write, read, unmap, map again, read again */
     for (uint64_t size = 4096; size <= max_size; size *= 4) {
         blob_create(&b, size);
@@ -384,7 +582,9 @@ int main(int argc, char **argv)
         blob_free(&b);
     }
 
+    check_untouched("sizes");
     churn(churn_seconds);
+    check_untouched("churn");
 
     /* many blobs mapped at once, each with its own data */
     for (int i = 0; i < many_count; i++) {
@@ -398,6 +598,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < many_count; i++) {
         blob_free(&many[i]);
     }
+    check_untouched("many");
 
     /* guest write bandwidth: into a mapped blob, and into guest RAM */
     src = malloc(bw_size);
@@ -413,17 +614,24 @@ int main(int argc, char **argv)
     }
     rd_blob = bandwidth(ram, b.map, bw_size, 1.0);
     rd_ram = bandwidth(ram, src, bw_size, 1.0);
+    check_untouched("bandwidth");
     memset(ram, 0, 8);
     hcall_ram = hypercall_into(ram);
     memset(b.map, 0, 8);
     hcall_blob = hypercall_into(b.map);
+    gcopy_ram = grant_copy_from_bar(&b, &gcopy_bar_ok,
+                                    &gcopy_bar_status);
     blob_free(&b);
+    check_untouched("hypercalls");
 
     printf("XENLEND-RESULT ok=1 blobs=%lu checks=%lu max_size=%llu "
            "churn_rounds=%lu bw_blob_mbs=%.3f bw_ram_mbs=%.1f "
-           "rd_blob_mbs=%.3f rd_ram_mbs=%.1f hcall_ram=%d hcall_blob=%d\n",
+           "rd_blob_mbs=%.3f rd_ram_mbs=%.1f hcall_ram=%d hcall_blob=%d "
+           "gcopy_ram=%d gcopy_bar_ok=%ld gcopy_bar_status=%d damaged=%s\n",
            blobs_made, checks, (unsigned long long)max_size, churn_rounds,
-           bw_blob, bw_ram, rd_blob, rd_ram, hcall_ram, hcall_blob);
+           bw_blob, bw_ram, rd_blob, rd_ram, hcall_ram, hcall_blob,
+           gcopy_ram, gcopy_bar_ok, gcopy_bar_status,
+           damaged ? damaged : "none");
     fflush(stdout);
     return 0;
 }
