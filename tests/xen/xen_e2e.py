@@ -357,6 +357,8 @@ def main():
             m = re.search(pat, text(case, "guest serial") + "\n" + dmlog)
             if m:
                 print(f"{name}: {m.group(0)}")
+        for line in case.get("dom0 kernel log", []):
+            print(f"{name}: dom0: {line}")
         if case.get("qmp x-query-virtio-gpu-xenlend"):
             print(f"{name}: device: {json.dumps(device_state(case))}")
         for sec in ("xen-lend module while the guest ran",
