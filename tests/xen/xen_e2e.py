@@ -45,8 +45,9 @@ def stall_watch(proc, last):
     registers and stack, 'e' the event channels, 'i' the interrupt
     bindings, 'M' the MSIs and 'a' the timer queues, one key at
     a time: the UART drops what comes faster.  Back on dom0's console,
-    CTRL-o then a key is sysrq for dom0's kernel: 'l' the backtraces of
-    its CPUs, 'w' its blocked tasks.
+    CTRL-o then a key is sysrq for dom0's kernel: '8' lets its info
+    messages through ("quiet" hides them), 'l' the backtraces of its
+    CPUs, 'w' its blocked tasks.
     """
     dumped = 0
     while proc.poll() is None:
@@ -64,7 +65,7 @@ def stall_watch(proc, last):
               "state", flush=True)
         try:
             for keys in ("\x01\x01\x01", "q", "r", "d", "e", "i", "M", "a",
-                         "\x01\x01\x01", "\x0fl", "\x0fw"):
+                         "\x01\x01\x01", "\x0f8", "\x0fl", "\x0fw"):
                 proc.stdin.write(keys)
                 proc.stdin.flush()
                 time.sleep(3)
