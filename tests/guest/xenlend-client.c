@@ -374,13 +374,13 @@ static uint64_t hostmem_bar_gfn(uint64_t *pages)
 
 /*
  * Under Xen, GNTTABOP_copy of one page from each frame of the hostmem BAR
- * (where @b, filled with a pattern, is mapped) into a guest RAM page of
+ * (the caller keeps a blob mapped there) into a guest RAM page of
  * ours: the grant code looks each source frame up as it looks up a frame
  * the guest grants.  A lent page is no RAM of the guest's, so no copy may
  * succeed (*copied stays 0); a RAM-to-RAM copy must.  Returns the status
  * of the RAM-to-RAM copy, 1 off Xen.
  */
-static int grant_copy_from_bar(Blob *b, long *copied, int *status)
+static int grant_copy_from_bar(long *copied, int *status)
 {
     static struct gnttab_copy op[512];
     struct privcmd_hypercall h = {
@@ -417,7 +417,6 @@ static int grant_copy_from_bar(Blob *b, long *copied, int *status)
     if (ram_status == 0 && ram[0] != 0) {
         fail("GNTTABOP_copy succeeded and copied nothing");
     }
-    write_pattern(b, 4242);
     bar = hostmem_bar_gfn(&pages);
     for (uint64_t i = 0; i < pages; i += 512) {
         int n = pages - i < 512 ? pages - i : 512;
@@ -619,7 +618,7 @@ int main(int argc, char **argv)
     hcall_ram = hypercall_into(ram);
     memset(b.map, 0, 8);
     hcall_blob = hypercall_into(b.map);
-    gcopy_ram = grant_copy_from_bar(&b, &gcopy_bar_ok,
+    gcopy_ram = grant_copy_from_bar(&gcopy_bar_ok,
                                     &gcopy_bar_status);
     blob_free(&b);
     check_untouched("hypercalls");
