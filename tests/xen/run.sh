@@ -3,8 +3,8 @@
 # xl, and HVM guests whose device model is our QEMU with
 # virtio-gpu-xenlend.  Prints the cases' results and "N passed, N failed".
 #   tests/xen/run.sh BUILD_DIR [CASES_FILE]
-# CASES_FILE defaults to tests/xen/cases (make check); make check-xen
-# gives tests/xen/cases-guest.
+# CASES_FILE defaults to tests/xen/cases (make check and make check-xen);
+# tests/xen/cases-paused is the quick subset.
 # Runs on the host (the bed is made with debootstrap, as root); the boot
 # itself runs in the build environment.
 set -euo pipefail

@@ -4,7 +4,7 @@ dom0-init run the cases (tests/xen/cases), and check what each reported.
 
   xen_e2e.py --qemu Q --bed DIR --payload IMG --cases FILE --out DIR
 
-Cases (tests/xen/cases, cases-guest):
+Cases (tests/xen/cases):
 - xenlend-on: lend=on must refuse to start with the documented message,
   and xl create must fail.
 - xenlend-auto: lend=auto, the domain created paused.  Today's Xen and
