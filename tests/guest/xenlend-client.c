@@ -446,6 +446,87 @@ static int grant_copy_from_bar(long *copied, int *status)
 }
 
 /*
+ * Revoke before release, as the guest sees it.  A second view of a mapped
+ * blob's frames, through the hostmem BAR's sysfs resource (the guest needs
+ * iomem=relaxed), shows the blob's data; once the blob is freed, the same
+ * frames must show none of it, also after a new blob has been mapped.
+ * The driver sends the unmap when it drops the blob's last reference,
+ * which may be after GEM_CLOSE returns, so the view is watched until the
+ * data is gone (10 s at most).  Two words a page are looked at: under Xen
+ * each read of a revoked frame is an ioreq.
+ * @seen: words of the data the view showed while the blob was mapped
+ * (STALE_WORDS, or the view is not of the blob).  Returns the words of it
+ * still seen at the end.
+ */
+#define STALE_PAGES 16
+#define STALE_WORDS (STALE_PAGES * 2)
+
+/* @view is device memory: volatile, so that every read happens */
+static uint64_t stale_words(volatile uint64_t *view)
+{
+    uint64_t n = 0;
+
+    for (uint64_t i = 0; i < STALE_PAGES * 512; i += 256) {
+        n += view[i] == pattern(i, 4242);
+    }
+    return n;
+}
+
+static uint64_t stale_after_free(uint64_t *seen)
+{
+    char path[64];
+    uint64_t pages, at, stale;
+    volatile uint64_t *bar; /* device memory: every read must happen */
+    double deadline;
+    Blob b, next;
+    int res;
+
+    blob_create(&b, STALE_PAGES * 4096);
+    blob_map(&b);
+    write_pattern(&b, 4242);
+    hostmem_bar_gfn(&pages);
+    snprintf(path, sizeof(path), "/sys/class/drm/renderD128/device/resource%d",
+             HOSTMEM_BAR);
+    res = open(path, O_RDONLY | O_SYNC | O_CLOEXEC);
+    if (res < 0) {
+        fail("open %s", path);
+    }
+    bar = mmap(NULL, pages * 4096, PROT_READ, MAP_SHARED, res, 0);
+    if (bar == MAP_FAILED) {
+        fail("mmap of the hostmem BAR (iomem=relaxed missing?)");
+    }
+    close(res);
+    /*
+     * Where the driver put the blob is not for user space to know (the
+     * BAR mapping is VM_PFNMAP: pagemap shows no frame), so look for its
+     * first word, page by page; it is the only blob in the BAR now.
+     */
+    for (at = 0; at < pages; at++) {
+        if (bar[at * 512] == pattern(0, 4242)) {
+            break;
+        }
+    }
+    if (at + STALE_PAGES > pages) {
+        fail("the blob's data is nowhere in the hostmem BAR");
+    }
+    *seen = stale_words(bar + at * 512);
+
+    blob_free(&b);
+    deadline = now() + 10;
+    while ((stale = stale_words(bar + at * 512)) && now() < deadline) {
+        usleep(10000);
+    }
+    /* the device may give the new blob @b's memory, or its place */
+    blob_create(&next, 4096);
+    blob_map(&next);
+    write_pattern(&next, 4343);
+    stale += stale_words(bar + at * 512);
+    munmap((void *)bar, pages * 4096);
+    blob_free(&next);
+    return stale;
+}
+
+/*
  * Reads and writes of one mapped blob while a second process maps and
  * frees other blobs: each map and unmap changes the memory map under the
  * accesses.  It caught QEMU's TCG decoding old TLB entries against a new
@@ -517,6 +598,7 @@ int main(int argc, char **argv)
     double bw_blob, bw_ram, rd_blob, rd_ram;
     int hcall_ram, hcall_blob, gcopy_ram, gcopy_bar_status;
     long gcopy_bar_ok;
+    uint64_t stale, stale_seen;
     uint8_t *src, *ram;
 
     bool hold = argc > 1 && !strcmp(argv[1], "hold");
@@ -622,14 +704,17 @@ int main(int argc, char **argv)
                                     &gcopy_bar_status);
     blob_free(&b);
     check_untouched("hypercalls");
+    stale = stale_after_free(&stale_seen);
+    check_untouched("stale view");
 
     printf("XENLEND-RESULT ok=1 blobs=%lu checks=%lu max_size=%llu "
            "churn_rounds=%lu bw_blob_mbs=%.3f bw_ram_mbs=%.1f "
            "rd_blob_mbs=%.3f rd_ram_mbs=%.1f hcall_ram=%d hcall_blob=%d "
-           "gcopy_ram=%d gcopy_bar_ok=%ld gcopy_bar_status=%d damaged=%s\n",
+           "gcopy_ram=%d gcopy_bar_ok=%ld gcopy_bar_status=%d "
+           "stale_seen=%" PRIu64 " stale=%" PRIu64 " damaged=%s\n",
            blobs_made, checks, (unsigned long long)max_size, churn_rounds,
            bw_blob, bw_ram, rd_blob, rd_ram, hcall_ram, hcall_blob,
-           gcopy_ram, gcopy_bar_ok, gcopy_bar_status,
+           gcopy_ram, gcopy_bar_ok, gcopy_bar_status, stale_seen, stale,
            damaged ? damaged : "none");
     fflush(stdout);
     return 0;

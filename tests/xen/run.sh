@@ -4,7 +4,9 @@
 # virtio-gpu-xenlend.  Prints the cases' results and "N passed, N failed".
 #   tests/xen/run.sh BUILD_DIR [CASES_FILE]
 # CASES_FILE defaults to tests/xen/cases (make check and make check-xen);
-# tests/xen/cases-paused is the quick subset.
+# tests/xen/cases-paused is the quick subset.  XENLEND_BED_XEN=patched
+# boots the hypervisor built by contrib/xen-lend/hypervisor/build-xen.sh
+# instead of Debian's binary.
 # Runs on the host (the bed is made with debootstrap, as root); the boot
 # itself runs in the build environment.
 set -euo pipefail
@@ -52,5 +54,16 @@ cp "$mod/xen-lend.ko" "$stage/"
 
 mke2fs -q -F -t ext4 -d "$stage" -L bed "$out/payload.img" 512M
 
+# The hypervisor: Debian's binary from the bed, or with
+# XENLEND_BED_XEN=patched the pinned source rebuilt with the lending
+# patches (contrib/xen-lend/hypervisor)
+xen=$bed/xen
+case "${XENLEND_BED_XEN:-debian}" in
+debian) ;;
+patched) xen=$(xenlend_run "$top/contrib/xen-lend/hypervisor/build-xen.sh") ;;
+*) xenlend_die "XENLEND_BED_XEN is 'debian' or 'patched'" ;;
+esac
+
 xenlend_run "$here/xen_e2e.py" --qemu "$build/qemu-system-x86_64" \
-    --bed "$bed" --payload "$out/payload.img" --cases "$cases" --out "$out"
+    --bed "$bed" --xen "$xen" --payload "$out/payload.img" \
+    --cases "$cases" --out "$out"

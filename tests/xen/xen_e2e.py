@@ -2,7 +2,8 @@
 """Boot Xen nested under our QEMU's TCG with the test bed's dom0, let its
 dom0-init run the cases (tests/xen/cases), and check what each reported.
 
-  xen_e2e.py --qemu Q --bed DIR --payload IMG --cases FILE --out DIR
+  xen_e2e.py --qemu Q --bed DIR [--xen FILE] --payload IMG --cases FILE
+             --out DIR
 
 Cases (tests/xen/cases):
 - xenlend-on: lend=on must refuse to start with the documented message,
@@ -84,7 +85,7 @@ def boot(args, log_path):
         "-drive", f"file={args.bed}/root.img,if=virtio,format=raw,"
                   "snapshot=on",
         "-drive", f"file={args.payload},if=virtio,format=raw,readonly=on",
-        "-kernel", f"{args.bed}/xen", "-append", XEN_ARGS,
+        "-kernel", args.xen or f"{args.bed}/xen", "-append", XEN_ARGS,
         "-initrd", f"{args.bed}/vmlinuz {DOM0_ARGS},{args.bed}/initrd.img",
     ]
     start = time.time()
@@ -249,6 +250,14 @@ def lends_balanced(case):
             and after.get("pages_lent") == after.get("pages_revoked"))
 
 
+def stale_view_clean(res):
+    """xenlend-client.c's stale_after_free: its view of a blob's frames
+    showed the blob's data while it was mapped (two words in each of its
+    16 pages) and none of it once it was freed."""
+    return (res.get("stale_seen") == str(16 * 2)
+            and res.get("stale") == "0")
+
+
 def check_lend_probe(case):
     """lend=on with the module, paused: the device lends from the start."""
     dev = device_state(case)
@@ -288,6 +297,8 @@ def check_lend_guest(case):
          "among them, where it copies from guest RAM (GNTTABOP_copy)",
          res.get("gcopy_ram") == "0" and res.get("gcopy_bar_ok") == "0"
          and res.get("gcopy_bar_status", "0") != "0"),
+        ("revoke before release: once a blob is freed, a second view of "
+         "its frames shows none of its data", stale_view_clean(res)),
         ("the guest exits with blobs mapped; lends and revokes balance; "
          "no page is left pinned or leaked",
          "XENLEND-HOLD" in text(case, "guest serial")
@@ -303,6 +314,8 @@ def check_off_guest(case):
     return [
         ("xl create succeeds with lend=off", "xl-create-rc 0" in case["head"]),
         ("the guest client's data checks pass", client_passed(case)),
+        ("once a blob is freed, a second view of its frames shows none "
+         "of its data", stale_view_clean(res)),
         ("nothing was lent and guest accesses were trapped",
          dev.get("lending") is False and dev.get("maps", 0) > 0
          and dev.get("trapped-writes", 0) > 0
@@ -321,6 +334,8 @@ def main():
     ap.add_argument("--qemu", required=True)
     ap.add_argument("--bed", required=True)
     ap.add_argument("--payload", required=True)
+    ap.add_argument("--xen", help="the hypervisor to boot (default: the "
+                    "bed's, Debian's binary package)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--cases", dest="payload_cases", required=True,
                     help="the cases file on the payload disk")
