@@ -117,6 +117,12 @@ static void __attribute__((naked)) guest_xsaveopt(void)
         "xsaveopt64 (%rdi)\n vmmcall");
 }
 
+/* MMX state: EMMS empties the x87 tag word */
+static void __attribute__((naked)) guest_emms(void)
+{
+    asm("emms\n vmmcall");
+}
+
 static void __attribute__((naked)) guest_xrstor(void)
 {
     asm("lea xsave_area(%rip), %rdi\n mov $3, %eax\n xor %edx, %edx\n"
@@ -265,7 +271,7 @@ int main(void)
 
     asm volatile("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx)
                  : "a"(0x80000001), "c"(0));
-    ml_printf("1..14\n");
+    ml_printf("1..16\n");
     if (!(ecx & (1u << 2)) || !(edx & (1u << 27))) {
         ml_printf("Bail out! the CPU lacks SVM or RDTSCP: run with -cpu max\n");
         return 1;
@@ -316,5 +322,7 @@ int main(void)
     expect_nm("xrstor runs with cr0.ts clear", guest_xrstor, 0, EXIT_VMMCALL);
     expect_nm("xrstor raises #NM with cr0.ts", guest_xrstor, 1,
               EXIT_EXCP_NM);
+    expect_nm("emms runs with cr0.ts clear", guest_emms, 0, EXIT_VMMCALL);
+    expect_nm("emms raises #NM with cr0.ts", guest_emms, 1, EXIT_EXCP_NM);
     return failures ? 1 : 0;
 }
