@@ -711,10 +711,12 @@ int main(int argc, char **argv)
            "churn_rounds=%lu bw_blob_mbs=%.3f bw_ram_mbs=%.1f "
            "rd_blob_mbs=%.3f rd_ram_mbs=%.1f hcall_ram=%d hcall_blob=%d "
            "gcopy_ram=%d gcopy_bar_ok=%ld gcopy_bar_status=%d "
-           "stale_seen=%" PRIu64 " stale=%" PRIu64 " damaged=%s\n",
+           "stale_words=%d stale_seen=%" PRIu64 " stale=%" PRIu64
+           " damaged=%s\n",
            blobs_made, checks, (unsigned long long)max_size, churn_rounds,
            bw_blob, bw_ram, rd_blob, rd_ram, hcall_ram, hcall_blob,
-           gcopy_ram, gcopy_bar_ok, gcopy_bar_status, stale_seen, stale,
+           gcopy_ram, gcopy_bar_ok, gcopy_bar_status, STALE_WORDS,
+           stale_seen, stale,
            damaged ? damaged : "none");
     fflush(stdout);
     return 0;
