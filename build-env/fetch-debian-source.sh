@@ -5,7 +5,8 @@
 # source package.  The files come from XENLEND_${NAME}_SOURCE_DIR when it
 # holds them (for a mirror that lacks them), else from apt-get source.
 # HINT says what to do when neither has them.  Runs inside the build
-# environment.
+# environment.  It fetches qemu's (fetch-qemu.sh); Xen's source is an
+# upstream tarball (contrib/xen-lend/hypervisor/fetch-xen.sh).
 #   fetch-debian-source.sh PIN NAME DIR HINT   -> prints the verified .dsc
 set -euo pipefail
 pin=$1 name=$2 dir=$3 hint=$4
