@@ -4,11 +4,20 @@
  * docs/interop/xen-lend.rst (include/hw/xen/xen-lend-abi.h), phase 1.
  *
  * IOCTL_PRIVCMD_LEND_OPEN on /dev/xen/lend returns a lend handle bound to
- * one HVM domain.  LEND pins the caller's pages (FOLL_LONGTERM), lends
- * their frames (lend-xen.c) and records them; REVOKE removes the p2m
- * entries and only then unpins.  Closing the handle, also when the process
- * dies, revokes what is still lent.  A frame is never unpinned while an
- * entry may still point at it.
+ * one HVM domain.  LEND takes the caller's pages, lends their frames
+ * (lend-xen.c) and records them; REVOKE removes the p2m entries and only
+ * then lets the pages go.  Closing the handle, also when the process dies,
+ * revokes what is still lent.  A page is never let go while an entry may
+ * still point at it.
+ *
+ * Two ways to lend, chosen when the handle is opened:
+ * - Xen's own (XEN_DMOP_lend_pages, the hypervisor patches): p2m_lent
+ *   entries holding Xen's reference on each frame.  The module holds a
+ *   plain page reference (get_user_pages, no pin) so that Linux does not
+ *   reuse a page before its revoke; phase 2 replaces that with an MMU
+ *   notifier.
+ * - phase 1 on a stock Xen: p2m_mmio_direct entries, which hold nothing,
+ *   so the module pins the pages (FOLL_LONGTERM).
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -32,20 +41,59 @@
 /* Counters, in /sys/class/misc/xen-lend/ (the test bed reads them). */
 static atomic64_t stat_handles, stat_lend_calls, stat_revoke_calls;
 static atomic64_t stat_lent, stat_revoked, stat_pinned, stat_errors;
-static atomic64_t stat_leaked;
+static atomic64_t stat_leaked, stat_held, stat_handles_dmop;
 
 struct lend_handle {
 	u16 domid;
+	bool dmop;              /* Xen lends itself (XEN_DMOP_lend_pages) */
 	struct mutex lock;
-	struct xarray pages;    /* gfn -> struct page *, pinned and lent */
+	struct xarray pages;    /* gfn -> struct page *, held and lent */
 };
+
+/* Let a page go once nothing lends it: as it was taken. */
+static void release_page(struct lend_handle *h, struct page *page)
+{
+	if (h->dmop) {
+		set_page_dirty_lock(page);
+		put_page(page);
+		atomic64_dec(&stat_held);
+	} else {
+		unpin_user_pages_dirty_lock(&page, 1, true);
+		atomic64_dec(&stat_pinned);
+	}
+}
+
+/* Take one lent gfn back through Xen's revoke, then let the page go. */
+static int revoke_one_dmop(struct lend_handle *h, u64 gfn, struct page *page,
+			   bool closing)
+{
+	int ret = xen_lend_dmop_revoke(h->domid, gfn, 1);
+
+	/* A domain that is gone dropped its entries and Xen's references. */
+	if (ret && ret != -ESRCH) {
+		pr_err_ratelimited("xen-lend: d%u gfn %#llx: revoke failed (%d): page stays held\n",
+				   h->domid, gfn, ret);
+		atomic64_inc(&stat_leaked);
+		xa_erase(&h->pages, gfn);
+		return closing ? 0 : ret;
+	}
+	xa_erase(&h->pages, gfn);
+	release_page(h, page);
+	atomic64_inc(&stat_revoked);
+	return 0;
+}
 
 /* Take one lent gfn back: entry removed first, then the pin dropped. */
 static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 		      bool closing)
 {
 	u64 mfn = pfn_to_mfn(page_to_pfn(page));
-	int ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
+	int ret;
+
+	if (h->dmop)
+		return revoke_one_dmop(h, gfn, page, closing);
+
+	ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
 
 	/*
 	 * Removal needs the borrower's iomem permission, which is a set, not
@@ -69,22 +117,62 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 	}
 	xen_lend_permit(h->domid, mfn, 1, false);
 	xa_erase(&h->pages, gfn);
-	unpin_user_pages_dirty_lock(&page, 1, true);
-	atomic64_dec(&stat_pinned);
+	release_page(h, page);
 	atomic64_inc(&stat_revoked);
 	return 0;
 }
 
-static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
+/* dom0's own frame of a page: not a foreign mapping, not 1:1 MMIO */
+static int own_mfn(struct page *page, u64 *mfn)
 {
 	/* the raw entry: its flag bits say what pfn_to_mfn() would hide */
-	u64 mfn = __pfn_to_mfn(page_to_pfn(page));
-	int ret;
-
-	/* only dom0's own frames: not foreign mappings, not 1:1 MMIO */
-	if (mfn == INVALID_P2M_ENTRY ||
-	    (mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
+	*mfn = __pfn_to_mfn(page_to_pfn(page));
+	if (*mfn == INVALID_P2M_ENTRY ||
+	    (*mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
 		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Lend n held pages at gfn.. with one XEN_DMOP_lend_pages.  On error the
+ * first *lent pages, which Xen lent, stay recorded for the caller's undo;
+ * the others are let go here.
+ */
+static int lend_chunk_dmop(struct lend_handle *h, u64 gfn, struct page **pages,
+			   unsigned int n, u64 *mfns, unsigned int *lent)
+{
+	unsigned int i, recorded, done = 0;
+	int ret = 0;
+
+	for (recorded = 0; recorded < n; recorded++) {
+		ret = own_mfn(pages[recorded], &mfns[recorded]);
+		if (!ret)
+			ret = xa_insert(&h->pages, gfn + recorded, pages[recorded],
+					GFP_KERNEL);
+		if (ret) {
+			ret = ret == -EBUSY ? -EEXIST : ret;
+			break;
+		}
+	}
+	if (!ret)
+		ret = xen_lend_dmop_lend(h->domid, gfn, mfns, n, &done);
+	for (i = done; i < n; i++) {
+		if (i < recorded)
+			xa_erase(&h->pages, gfn + i);
+		release_page(h, pages[i]);
+	}
+	atomic64_add(done, &stat_lent);
+	*lent = done;
+	return ret;
+}
+
+static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
+{
+	u64 mfn;
+	int ret = own_mfn(page, &mfn);
+
+	if (ret)
+		return ret;
 
 	ret = xa_insert(&h->pages, gfn, page, GFP_KERNEL);
 	if (ret)
@@ -134,16 +222,43 @@ static int lend_extent(struct lend_handle *h,
 		       const struct privcmd_lend_extent *ext)
 {
 	struct page **pages;
-	u64 done = 0;
+	u64 done = 0, *mfns;
 	int ret = 0;
 
 	pages = kmalloc_array(LEND_CHUNK, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
+	mfns = kmalloc_array(LEND_CHUNK, sizeof(*mfns), GFP_KERNEL);
+	if (!pages || !mfns) {
+		kfree(pages);
+		kfree(mfns);
 		return -ENOMEM;
+	}
 	while (done < ext->nr_pages) {
 		unsigned int n = min_t(u64, ext->nr_pages - done, LEND_CHUNK);
 		unsigned int i;
 		long pinned;
+
+		if (h->dmop) {
+			/* a reference, not a pin: Xen refuses RAM (EEXIST) */
+			pinned = get_user_pages_fast(ext->uaddr +
+						     done * PAGE_SIZE, n,
+						     FOLL_WRITE, pages);
+			if (pinned != n) {
+				while (pinned > 0)
+					put_page(pages[--pinned]);
+				ret = pinned < 0 ? (int)pinned : -EFAULT;
+				break;
+			}
+			atomic64_add(n, &stat_held);
+			ret = lend_chunk_dmop(h, ext->gfn + done, pages, n,
+					      mfns, &i);
+			if (ret) {
+				done += i;
+				break;
+			}
+			done += n;
+			cond_resched();
+			continue;
+		}
 
 		ret = check_not_ram(h, ext->gfn + done, n);
 		if (ret)
@@ -175,6 +290,7 @@ static int lend_extent(struct lend_handle *h,
 	if (ret)
 		undo_lend(h, ext, done);
 	kfree(pages);
+	kfree(mfns);
 	return ret;
 }
 
@@ -338,7 +454,12 @@ static long lend_open(void __user *arg)
 	mutex_init(&h->lock);
 	xa_init(&h->pages);
 
-	op.caps = 0;    /* PV dom0 backs user memory with 4 KiB frames only */
+	/* Xen's own lending where it has it, else phase 1 */
+	h->dmop = !xen_lend_dmop_probe(h->domid);
+	if (h->dmop)
+		atomic64_inc(&stat_handles_dmop);
+	/* Xen maps a 2 MiB entry where the frames are contiguous */
+	op.caps = h->dmop ? PRIVCMD_LEND_CAP_2M : 0;
 	op.max_extents = LEND_MAX_EXTENTS;
 	if (copy_to_user(arg, &op, sizeof(op))) {
 		kfree(h);
@@ -381,6 +502,8 @@ STAT_ATTR(revoke_calls, stat_revoke_calls);
 STAT_ATTR(pages_lent, stat_lent);
 STAT_ATTR(pages_revoked, stat_revoked);
 STAT_ATTR(pages_pinned, stat_pinned);
+STAT_ATTR(pages_held, stat_held);
+STAT_ATTR(handles_dmop, stat_handles_dmop);
 STAT_ATTR(pages_leaked, stat_leaked);
 STAT_ATTR(errors, stat_errors);
 
@@ -391,6 +514,8 @@ static struct attribute *lend_attrs[] = {
 	&dev_attr_pages_lent.attr,
 	&dev_attr_pages_revoked.attr,
 	&dev_attr_pages_pinned.attr,
+	&dev_attr_pages_held.attr,
+	&dev_attr_handles_dmop.attr,
 	&dev_attr_pages_leaked.attr,
 	&dev_attr_errors.attr,
 	NULL,

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <xen/xen.h>
 #include <xen/interface/xen.h>
+#include <xen/interface/hvm/dm_op.h>
 #include <asm/xen/hypercall.h>
 
 #include "lend-xen.h"
@@ -148,4 +149,111 @@ int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram)
 	}
 	kfree(buf);
 	return ret;
+}
+
+/*
+ * XEN_DMOP_lend_pages and XEN_DMOP_revoke_pages, as the hypervisor patches
+ * define them in public/hvm/dm_op.h (docs/interop/xen-lend.rst).
+ */
+#define DMOP_lend_pages            21
+#define DMOP_revoke_pages          22
+#define DMOP_LEND_FRAME_LIST       (1U << 0)
+
+struct dmop_progress {
+	u32 nr_extents;
+	u32 done_extents;
+	u32 done_pages;
+	u32 flags;
+};
+
+struct dmop_lend_extent {
+	u64 gfn;
+	u64 frame;
+	u32 nr;
+	u32 flags;
+};
+
+struct dmop_revoke_extent {
+	u64 gfn;
+	u32 nr;
+	u32 pad;
+};
+
+struct dmop {
+	u32 op;
+	u32 pad;
+	struct dmop_progress u;
+};
+
+static int dmop(u16 domid, struct dmop *op, void *ext, size_t ext_size,
+		const u64 *frames, size_t frames_size)
+{
+	struct xen_dm_op_buf bufs[3];
+	unsigned int nr = 1;
+
+	set_xen_guest_handle(bufs[0].h, op);
+	bufs[0].size = sizeof(*op);
+	if (ext) {
+		set_xen_guest_handle(bufs[1].h, ext);
+		bufs[1].size = ext_size;
+		nr = 2;
+	}
+	if (frames) {
+		set_xen_guest_handle(bufs[2].h, (void *)frames);
+		bufs[2].size = frames_size;
+		nr = 3;
+	}
+	return HYPERVISOR_dm_op(domid, nr, bufs);
+}
+
+/* An empty revoke: 0 where Xen can lend, EOPNOTSUPP on a stock Xen. */
+int xen_lend_dmop_probe(u16 domid)
+{
+	struct dmop op = { .op = DMOP_revoke_pages };
+
+	return dmop(domid, &op, NULL, 0, NULL, 0);
+}
+
+/*
+ * Lend nr frames (machine frame numbers) at gfn..gfn+nr-1.  Xen preempts
+ * and continues the call itself.  On error, *done pages were lent.
+ */
+int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr, u32 *done)
+{
+	struct dmop_lend_extent ext = {
+		.gfn = gfn,
+		.nr = nr,
+		.flags = DMOP_LEND_FRAME_LIST,
+	};
+	struct dmop op = {
+		.op = DMOP_lend_pages,
+		.u.nr_extents = 1,
+	};
+	int ret = dmop(domid, &op, &ext, sizeof(ext), mfns,
+		       nr * sizeof(*mfns));
+
+	*done = ret ? (op.u.done_extents ? nr : op.u.done_pages) : nr;
+	return ret;
+}
+
+/* Revoke gfn..gfn+nr-1: when it returns, the guest cannot reach them. */
+int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr)
+{
+	while (nr) {
+		struct dmop_revoke_extent ext = {
+			.gfn = gfn,
+			.nr = min_t(u64, nr, U32_MAX),
+		};
+		struct dmop op = {
+			.op = DMOP_revoke_pages,
+			.u.nr_extents = 1,
+		};
+		int ret = dmop(domid, &op, &ext, sizeof(ext), NULL, 0);
+
+		if (ret)
+			return ret;
+		gfn += ext.nr;
+		nr -= ext.nr;
+	}
+	return 0;
 }

@@ -23,4 +23,14 @@ int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow);
 int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add);
 int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram);
 
+/*
+ * Xen's own lending (contrib/xen-lend/hypervisor/patches): p2m_lent entries
+ * that hold a reference on each frame, made and removed by device-model
+ * operations.  Stock Xen answers EOPNOTSUPP.
+ */
+int xen_lend_dmop_probe(u16 domid);
+int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr,
+		       u32 *done);
+int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr);
+
 #endif
