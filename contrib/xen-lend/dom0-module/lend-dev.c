@@ -93,13 +93,9 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 	if (h->dmop)
 		return revoke_one_dmop(h, gfn, page, closing);
 
-	ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
-
-	/*
-	 * Removal needs the borrower's iomem permission, which is a set, not
-	 * a count: another lend of the same frame may have dropped it.
-	 */
-	if (ret == -EPERM && !xen_lend_permit(h->domid, mfn, 1, true))
+	/* Removal needs the borrower's iomem permission, for the call only */
+	ret = xen_lend_permit(h->domid, mfn, 1, true);
+	if (!ret)
 		ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
 
 	/*
@@ -177,11 +173,16 @@ static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
 	ret = xa_insert(&h->pages, gfn, page, GFP_KERNEL);
 	if (ret)
 		return ret == -EBUSY ? -EEXIST : ret;
+	/*
+	 * Xen maps a frame only into a domain that may hold it; the
+	 * permission is dropped again at once.  Held, it would make Xen
+	 * honour the guest's WBINVD, a flush of every host CPU's caches
+	 * (cache_flush_permitted()).
+	 */
 	ret = xen_lend_permit(h->domid, mfn, 1, true);
 	if (!ret) {
 		ret = xen_lend_map(h->domid, gfn, mfn, 1, true);
-		if (ret)
-			xen_lend_permit(h->domid, mfn, 1, false);
+		xen_lend_permit(h->domid, mfn, 1, false);
 	}
 	if (ret) {
 		xa_erase(&h->pages, gfn);
@@ -304,6 +305,22 @@ static int revoke_extent(struct lend_handle *h,
 	for (i = 0; i < ext->nr_pages; i++) {
 		if (!xa_load(&h->pages, ext->gfn + i))
 			return -ENOENT;
+	}
+	/*
+	 * Xen's revoke takes the whole extent in one call.  Where it fails,
+	 * the pages go one by one below: a page already revoked is skipped
+	 * by Xen, one that cannot be is kept (leaked) rather than let go.
+	 */
+	if (h->dmop) {
+		ret = xen_lend_dmop_revoke(h->domid, ext->gfn, ext->nr_pages);
+		for (i = 0; !ret && i < ext->nr_pages; i++) {
+			struct page *page = xa_erase(&h->pages, ext->gfn + i);
+
+			release_page(h, page);
+			atomic64_inc(&stat_revoked);
+		}
+		if (!ret)
+			return 0;
 	}
 	for (i = 0; i < ext->nr_pages; i++) {
 		ret = revoke_one(h, ext->gfn + i,
