@@ -44,6 +44,22 @@ struct privcmd_hypercall {
 #define HYPERVISOR_grant_table_op 20
 #define GNTTABOP_copy 5
 #define DOMID_SELF 0x7ff0
+/* Xen's public memory.h, for the ways a guest gives back its memory */
+#define HYPERVISOR_memory_op 12
+#define XENMEM_decrease_reservation 1
+#define XENMEM_populate_physmap 6
+#define XENMEM_remove_from_physmap 15
+struct xen_memory_reservation {
+    uint64_t extent_start;      /* XEN_GUEST_HANDLE(xen_pfn_t) */
+    uint64_t nr_extents;
+    uint32_t extent_order;
+    uint32_t mem_flags;
+    uint16_t domid;
+};
+struct xen_remove_from_physmap {
+    uint16_t domid;
+    uint64_t gpfn;
+};
 #define GNTST_bad_page (-9)
 struct gnttab_copy_ptr {
     uint64_t gmfn;
@@ -353,6 +369,53 @@ static uint64_t gfn_of(void *va)
     return entry & ((1ULL << 55) - 1);
 }
 
+static long memory_op(int priv, unsigned cmd, void *arg)
+{
+    struct privcmd_hypercall h = {
+        .op = HYPERVISOR_memory_op, .arg = { cmd, (uintptr_t)arg },
+    };
+    long ret = ioctl(priv, IOCTL_PRIVCMD_HYPERCALL, &h);
+
+    return ret < 0 ? -errno : ret;
+}
+
+/*
+ * Under Xen, the ways a guest gives back or replaces its own memory, on
+ * @gfn, a lent page: remove_from_physmap (its -errno in memop_remove),
+ * decrease_reservation and, where XENLEND_MEMOPS=populate,
+ * populate_physmap (the extents each did in memop_decrease,
+ * memop_populate; -1 for not tried).  A lent page is not the guest's: all
+ * must be refused.  populate_physmap only where Xen has the lending
+ * patches: over a phase-1 p2m_mmio_direct entry Xen crashes the guest.
+ */
+static uint64_t memop_gfn;
+static long memop_remove = -1, memop_decrease = -1, memop_populate = -1;
+
+static void memops_on(uint64_t gfn)
+{
+    int priv = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+    const char *memops = getenv("XENLEND_MEMOPS");
+    uint64_t frame;
+    struct xen_memory_reservation r = {
+        .extent_start = (uintptr_t)&frame, .nr_extents = 1,
+        .domid = DOMID_SELF,
+    };
+    struct xen_remove_from_physmap x = { .domid = DOMID_SELF, .gpfn = gfn };
+
+    if (priv < 0) {
+        return;
+    }
+    memop_gfn = gfn;
+    memop_remove = memory_op(priv, XENMEM_remove_from_physmap, &x);
+    frame = gfn;
+    memop_decrease = memory_op(priv, XENMEM_decrease_reservation, &r);
+    if (memops && !strcmp(memops, "populate")) {
+        frame = gfn;
+        memop_populate = memory_op(priv, XENMEM_populate_physmap, &r);
+    }
+    close(priv);
+}
+
 /* The hostmem BAR's first frame, from the render node's PCI resources */
 static uint64_t hostmem_bar_gfn(uint64_t *pages)
 {
@@ -509,6 +572,9 @@ static uint64_t stale_after_free(uint64_t *seen)
     if (at + STALE_PAGES > pages) {
         fail("the blob's data is nowhere in the hostmem BAR");
     }
+    /* the guest tries to take the lent page for itself; *seen shows
+     * whether its data survived that */
+    memops_on(hostmem_bar_gfn(&pages) + at);
     *seen = stale_words(bar + at * 512);
 
     blob_free(&b);
@@ -712,12 +778,13 @@ int main(int argc, char **argv)
            "rd_blob_mbs=%.3f rd_ram_mbs=%.1f hcall_ram=%d hcall_blob=%d "
            "gcopy_ram=%d gcopy_bar_ok=%ld gcopy_bar_status=%d "
            "stale_words=%d stale_seen=%" PRIu64 " stale=%" PRIu64
-           " damaged=%s\n",
+           " memop_gfn=%#" PRIx64 " memop_remove=%ld memop_decrease=%ld"
+           " memop_populate=%ld damaged=%s\n",
            blobs_made, checks, (unsigned long long)max_size, churn_rounds,
            bw_blob, bw_ram, rd_blob, rd_ram, hcall_ram, hcall_blob,
            gcopy_ram, gcopy_bar_ok, gcopy_bar_status, STALE_WORDS,
-           stale_seen, stale,
-           damaged ? damaged : "none");
+           stale_seen, stale, memop_gfn, memop_remove, memop_decrease,
+           memop_populate, damaged ? damaged : "none");
     fflush(stdout);
     return 0;
 }

@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
 """Boot Xen nested under our QEMU's TCG with the test bed's dom0, let its
-dom0-init run the cases (tests/xen/cases), and check what each reported.
+dom0-init run the cases (tests/xen/cases, tests/xen/cases-stock), and
+check what each reported.
 
   xen_e2e.py --qemu Q --bed DIR [--xen FILE] --payload IMG --cases FILE
              --out DIR
 
-Cases (tests/xen/cases):
-- xenlend-on: lend=on must refuse to start with the documented message,
-  and xl create must fail.
-- xenlend-auto: lend=auto, the domain created paused.  Today's Xen and
-  privcmd cannot lend: the device model must run as xenfv with the Xen
-  accelerator, say why it falls back, and realize the device not lending.
-- xenlend-guest: the same, running: the HVM guest's client must map
-  blobs and verify its data through Xen's ioreq path, and the device
-  must count trapped accesses.
+Cases:
+- xenlend-on: lend=on without a lend handle must refuse to start with the
+  documented message, and xl create must fail.
+- xenlend-auto: lend=auto without the module, the domain created paused:
+  the device model runs as xenfv, says why it falls back, and realizes
+  the device not lending.
+- xenlend-guest: the same, running: the guest client verifies its data
+  through Xen's ioreq path, and the device counts trapped accesses.
+- xenlend-off: lend=off with the module: trapped, nothing lent.
+- xenlend-dmop (patched Xen): lend=on through XEN_DMOP_lend_pages: no
+  access trapped, Xen counts the lent pages and holds the frames, the
+  guest can neither give them back nor use them for hypercalls or
+  grants, holds no I/O memory permission, and xl destroy with blobs
+  lent leaves nothing lent.
+- xenlend-2m (patched Xen): a machine-contiguous 2 MiB run lent as one
+  2M entry, split by a partial revoke; EEXIST and ENOENT refusals.
+- xenlend-lend-probe, xenlend-lend (Debian's Xen): the phase-1 fallback.
 
 Writes the console log and each case's report under --out; prints one
 line per check and 'N passed, N failed'.  Runs in the build environment.
@@ -33,7 +42,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "guest"))
 import guest_e2e  # noqa: E402
 
-TIMEOUT = 900
+# The whole nested machine, all its cases: a bound for a machine that runs
+# on but never finishes.  A stuck one is caught sooner, by its silence
+# (STALL), and dom0-init waits for each guest as long as it moves on.
+TIMEOUT = 3600
 STALL = 60
 # sync_console: Xen writes its console (and dom0's) by polling the UART.
 # Interrupt-driven, it lost the transmit interrupt now and then under
@@ -272,6 +284,28 @@ def check_lend_probe(case):
     ]
 
 
+def xen_dump(case, section, pattern):
+    """From dom0-init's 'q' dump lines ("xen-lent: ..."): {domid: the
+    first group of @pattern} for each domain whose lines match it."""
+    out, domid = {}, None
+    for line in case.get(section, []):
+        if not line.startswith("xen-lent: "):
+            continue
+        m = re.search(r"General information for domain (\d+)", line)
+        if m:
+            domid = int(m.group(1))
+        m = re.search(pattern, line)
+        if m and domid is not None:
+            out[domid] = m.group(1)
+    return out
+
+
+def guest_iomem(case, section):
+    """The I/O memory rangesets of the HVM domains: {domid: "{...}"}."""
+    return {d: r.replace(" ", "") for d, r in
+            xen_dump(case, section, r"I/O Memory (\{.*\})").items() if d}
+
+
 def check_lend_guest(case):
     """lend=on with the module, running: the client's blobs are lent."""
     dev = device_state(case)
@@ -297,10 +331,96 @@ def check_lend_guest(case):
         ("revoke before release: once a blob is freed, a second view of "
          "its frames shows none of its data",
          guest_e2e.stale_view_clean(res)),
+        ("while blobs are lent, the guest holds no I/O memory permission, "
+         "hence no cache-flush (WBINVD) right",
+         list(guest_iomem(case, "xen lent pages while the guest ran")
+              .values()) == ["{}"]),
         ("the guest exits with blobs mapped; lends and revokes balance; "
          "no page is left pinned or leaked",
          "XENLEND-HOLD" in text(case, "guest serial")
          and lends_balanced(case) and running.get("errors") == 0),
+    ]
+
+
+def xen_lent(case, section):
+    """Xen's lent-page counts per HVM domain from a 'q' dump: {domid: n}."""
+    return {d: int(n) for d, n in
+            xen_dump(case, section, r"lent pages: (\d+)").items()}
+
+
+def check_dmop_guest(case):
+    """lend=on under the patched Xen: the module lends through Xen's
+    XEN_DMOP_lend_pages, which holds its own reference on each frame."""
+    running = module_counters(case, "xen-lend module while the guest ran")
+    after = module_counters(case, "xen-lend module after the guest")
+    xen_running = xen_lent(case, "xen lent pages while the guest ran")
+    xen_after = xen_lent(case, "xen lent pages after the guest")
+    guest_lent = [n for d, n in xen_running.items() if d != 0]
+    domains_after = [int(d) for d in re.findall(
+        r"^xen-lent: .*General information for domain (\d+)",
+        text(case, "xen lent pages after the guest"), re.M)]
+    res = client_result(case)
+    return check_lend_guest(case) + [
+        ("the guest cannot give back or replace a lent page: "
+         "remove_from_physmap ENOENT, decrease_reservation and "
+         "populate_physmap do nothing",
+         int(res.get("memop_gfn", "0"), 16) != 0
+         and res.get("memop_remove") == "-2"
+         and res.get("memop_decrease") == "0"
+         and res.get("memop_populate") == "0"),
+        ("the module lends through Xen's device-model operations",
+         running.get("handles_dmop") == 1),
+        ("Xen holds the lent frames: the module pins none, and lets go of "
+         "every page it held",
+         running.get("pages_pinned") == 0 and running.get("pages_held", 0) > 0
+         and after.get("pages_held") == 0),
+        ("Xen counts the guest's lent pages while it runs (p2m_lent)",
+         len(guest_lent) == 1 and guest_lent[0] > 0),
+        ("after xl destroy with blobs mapped the domain is gone and nothing "
+         "is lent", not xen_after and domains_after == [0]),
+    ]
+
+
+def lend2m_steps(case):
+    """tests/xen/lend-2m-test's steps in order (dom0-init's lend2m_steps):
+    [(step, rc, (lent, lent_2m) after it)]."""
+    steps = []
+    for line in case.get("lend 2m", []):
+        m = re.match(r"lend2m (\S+) rc=(-?\d+)", line)
+        if m:
+            steps.append([m.group(1), int(m.group(2)), None])
+        m = re.match(r"lend2m-xen after-(\S+) (\d+) (\d+)", line)
+        if m and steps and steps[-1][0] == m.group(1):
+            steps[-1][2] = (int(m.group(2)), int(m.group(3)))
+    return steps
+
+
+def check_lend2m(case):
+    """A machine-contiguous 2 MiB run, lent to a paused domain through
+    XEN_DMOP_lend_pages: one 2M entry, split by a partial revoke."""
+    steps = lend2m_steps(case)
+    names = ["lend", "lend-again", "lend-over-ram", "revoke-ram",
+             "revoke-one", "revoke-rest", "bench"]
+    got = dict(zip(names, ((rc, xen) for _, rc, xen in steps)))
+    return [
+        ("xl create -p succeeds", "xl-create-rc 0" in case["head"]),
+        ("dom0 made a machine-contiguous, 2 MiB-aligned run",
+         "2 MiB-aligned" in text(case, "lend 2m")),
+        ("the run is lent as one 2M p2m entry of 512 lent pages",
+         got.get("lend") == (0, (512, 1))),
+        ("a second lend of lent gfns is refused with EEXIST and changes "
+         "nothing", got.get("lend-again") == (-17, (512, 1))),
+        ("a lend over guest RAM is refused with EEXIST",
+         got.get("lend-over-ram") == (-17, (512, 1))),
+        ("a revoke of guest RAM is refused with ENOENT",
+         got.get("revoke-ram") == (-2, (512, 1))),
+        ("revoking one page splits the 2M entry: 511 pages stay lent",
+         got.get("revoke-one") == (0, (511, 0))),
+        ("revoking the whole run leaves nothing lent",
+         got.get("revoke-rest") == (0, (0, 0))),
+        ("timed lend + revoke rounds (4K, phase 1, 2M, 512 x 4K) leave "
+         "nothing lent", got.get("bench") == (0, (0, 0))
+         and "lend2m-bench" in text(case, "lend 2m")),
     ]
 
 
@@ -324,7 +444,8 @@ def check_off_guest(case):
 CHECKS = {"xenlend-on": check_on, "xenlend-auto": check_auto,
           "xenlend-guest": check_guest,
           "xenlend-lend-probe": check_lend_probe,
-          "xenlend-lend": check_lend_guest, "xenlend-off": check_off_guest}
+          "xenlend-lend": check_lend_guest, "xenlend-off": check_off_guest,
+          "xenlend-dmop": check_dmop_guest, "xenlend-2m": check_lend2m}
 
 
 def main():
@@ -373,6 +494,14 @@ def main():
                 print(f"{name}: {m.group(0)}")
         for line in case.get("dom0 kernel log", []):
             print(f"{name}: dom0: {line}")
+        for line in case.get("lend 2m", []):
+            if line.startswith(("lend2m-bench", "lend2m run at")):
+                print(f"{name}: {line}")
+        for sec in ("xen lent pages while the guest ran",
+                    "xen lent pages after the guest"):
+            for line in case.get(sec, []):
+                if re.match(r"xen-lent: .*(lent pages|I/O Memory)", line):
+                    print(f"{name}: {sec}: {line[10:]}")
         if case.get("qmp x-query-virtio-gpu-xenlend"):
             print(f"{name}: device: {json.dumps(device_state(case))}")
         for sec in ("xen-lend module while the guest ran",
