@@ -4,7 +4,7 @@
 #   make demo       boot a Linux guest with the device, lend=on and off
 #   make check      build and run every suite: unit tests, qtests, TCG
 #                   tests, the guest tests and the Xen test bed
-#   make check-xen  only the Xen test bed (tests/xen/cases)
+#   make check-xen  only the Xen test bed (tests/xen/cases, cases-stock)
 #   make check-sanitizers   the qtests and unit tests under ASan and UBSan
 #   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
