@@ -50,7 +50,8 @@ rm -rf "$stage"
 mkdir -p "$stage/guest"
 xenlend_run strip -o "$stage/qemu-system-x86_64" "$build/qemu/qemu-system-x86_64"
 cp "$build/guest/vmlinuz" "$build/guest/initrd.gz" "$stage/guest/"
-cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" "$stage/"
+cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" \
+   "$here/foreign-map.py" "$stage/"
 missing=$(bwrap --ro-bind "$bed/root" / --ro-bind "$stage" /mnt \
               --dev /dev --proc /proc ldd /mnt/qemu-system-x86_64 |
           awk '/not found/ { print $1 }')

@@ -360,6 +360,8 @@ def check_dmop_guest(case):
         r"^xen-lent: .*General information for domain (\d+)",
         text(case, "xen lent pages after the guest"), re.M)]
     res = client_result(case)
+    free = re.search(r"free-mb before (\d+) after (\d+)",
+                     text(case, "xen free memory"))
     return check_lend_guest(case) + [
         ("the guest cannot give back or replace a lent page: "
          "remove_from_physmap ENOENT, decrease_reservation and "
@@ -378,6 +380,8 @@ def check_dmop_guest(case):
          len(guest_lent) == 1 and guest_lent[0] > 0),
         ("after xl destroy with blobs mapped the domain is gone and nothing "
          "is lent", not xen_after and domains_after == [0]),
+        ("Xen's free memory after the case is what it was before",
+         free is not None and free.group(1) == free.group(2)),
     ]
 
 
@@ -387,7 +391,7 @@ def lend2m_steps(case):
     steps = []
     for line in case.get("lend 2m", []):
         m = re.match(r"lend2m (\S+) rc=(-?\d+)", line)
-        if m:
+        if m and not m.group(1).startswith("foreign-"):
             steps.append([m.group(1), int(m.group(2)), None])
         m = re.match(r"lend2m-xen after-(\S+) (\d+) (\d+)", line)
         if m and steps and steps[-1][0] == m.group(1):
@@ -402,6 +406,10 @@ def check_lend2m(case):
     names = ["lend", "lend-again", "lend-over-ram", "revoke-ram",
              "revoke-one", "revoke-rest", "bench"]
     got = dict(zip(names, ((rc, xen) for _, rc, xen in steps)))
+    # dom0's foreign maps while the run was lent: [(rc, err)], lent, RAM
+    foreign = [(int(m.group(1)), int(m.group(2))) for m in re.finditer(
+        r"^lend2m foreign-\d+-[0-9a-f]+ rc=(-?\d+) err=(-?\d+)",
+        text(case, "lend 2m"), re.M)]
     return [
         ("xl create -p succeeds", "xl-create-rc 0" in case["head"]),
         ("dom0 made a machine-contiguous, 2 MiB-aligned run",
@@ -412,6 +420,10 @@ def check_lend2m(case):
          "nothing", got.get("lend-again") == (-17, (512, 1))),
         ("a lend over guest RAM is refused with EEXIST",
          got.get("lend-over-ram") == (-17, (512, 1))),
+        ("dom0 cannot foreign-map a lent gfn (privcmd mmapbatch) where it "
+         "maps the guest's RAM",
+         len(foreign) == 2 and foreign[0] != (0, 0)
+         and foreign[1] == (0, 0)),
         ("a revoke of guest RAM is refused with ENOENT",
          got.get("revoke-ram") == (-2, (512, 1))),
         ("revoking one page splits the 2M entry: 511 pages stay lent",
