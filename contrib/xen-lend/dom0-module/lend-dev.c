@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -46,9 +47,29 @@ static atomic64_t stat_leaked, stat_held, stat_handles_dmop;
 struct lend_handle {
 	u16 domid;
 	bool dmop;              /* Xen lends itself (XEN_DMOP_lend_pages) */
+	struct mm_struct *mm;   /* the opener's: its pages, its locked_vm */
 	struct mutex lock;
 	struct xarray pages;    /* gfn -> struct page *, held and lent */
 };
+
+/*
+ * Pages held or pinned for a lend count against the opener's
+ * RLIMIT_MEMLOCK (locked_vm), as VFIO's pinned pages do: the process
+ * keeps them in memory past what its mappings say.
+ */
+static int charge(struct lend_handle *h, unsigned long n)
+{
+	return account_locked_vm(h->mm, n, true);
+}
+
+static void uncharge(struct lend_handle *h, unsigned long n)
+{
+	/* after the process exited there is nothing left to account to */
+	if (n && mmget_not_zero(h->mm)) {
+		account_locked_vm(h->mm, n, false);
+		mmput(h->mm);
+	}
+}
 
 /* Let a page go once nothing lends it: as it was taken. */
 static void release_page(struct lend_handle *h, struct page *page)
@@ -79,6 +100,7 @@ static int revoke_one_dmop(struct lend_handle *h, u64 gfn, struct page *page,
 	}
 	xa_erase(&h->pages, gfn);
 	release_page(h, page);
+	uncharge(h, 1);
 	atomic64_inc(&stat_revoked);
 	return 0;
 }
@@ -114,6 +136,7 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 	xen_lend_permit(h->domid, mfn, 1, false);
 	xa_erase(&h->pages, gfn);
 	release_page(h, page);
+	uncharge(h, 1);
 	atomic64_inc(&stat_revoked);
 	return 0;
 }
@@ -157,6 +180,7 @@ static int lend_chunk_dmop(struct lend_handle *h, u64 gfn, struct page **pages,
 			xa_erase(&h->pages, gfn + i);
 		release_page(h, pages[i]);
 	}
+	uncharge(h, n - done);
 	atomic64_add(done, &stat_lent);
 	*lent = done;
 	return ret;
@@ -238,6 +262,9 @@ static int lend_extent(struct lend_handle *h,
 		unsigned int i;
 		long pinned;
 
+		ret = charge(h, n);
+		if (ret)
+			break;
 		if (h->dmop) {
 			/* a reference, not a pin: Xen refuses RAM (EEXIST) */
 			pinned = get_user_pages_fast(ext->uaddr +
@@ -246,6 +273,7 @@ static int lend_extent(struct lend_handle *h,
 			if (pinned != n) {
 				while (pinned > 0)
 					put_page(pages[--pinned]);
+				uncharge(h, n);
 				ret = pinned < 0 ? (int)pinned : -EFAULT;
 				break;
 			}
@@ -262,13 +290,16 @@ static int lend_extent(struct lend_handle *h,
 		}
 
 		ret = check_not_ram(h, ext->gfn + done, n);
-		if (ret)
+		if (ret) {
+			uncharge(h, n);
 			break;
+		}
 		pinned = pin_user_pages_fast(ext->uaddr + done * PAGE_SIZE, n,
 					     FOLL_WRITE | FOLL_LONGTERM, pages);
 		if (pinned != n) {
 			if (pinned > 0)
 				unpin_user_pages(pages, pinned);
+			uncharge(h, n);
 			/* VM_PFNMAP and friends cannot be pinned: EFAULT */
 			ret = pinned < 0 ? (int)pinned : -EFAULT;
 			break;
@@ -281,6 +312,7 @@ static int lend_extent(struct lend_handle *h,
 		}
 		if (ret) {
 			unpin_user_pages(pages + i, n - i);
+			uncharge(h, n - i);
 			atomic64_sub(n - i, &stat_pinned);
 			done += i;
 			break;
@@ -319,8 +351,10 @@ static int revoke_extent(struct lend_handle *h,
 			release_page(h, page);
 			atomic64_inc(&stat_revoked);
 		}
-		if (!ret)
+		if (!ret) {
+			uncharge(h, ext->nr_pages);
 			return 0;
+		}
 	}
 	for (i = 0; i < ext->nr_pages; i++) {
 		ret = revoke_one(h, ext->gfn + i,
@@ -417,6 +451,10 @@ static long handle_ioctl(struct file *file, unsigned int cmd,
 {
 	struct lend_handle *h = file->private_data;
 
+	/* the handle lends the opener's memory only, as KVM's VM fd does */
+	if (current->mm != h->mm)
+		return -EIO;
+
 	switch (cmd) {
 	case IOCTL_PRIVCMD_LEND_LEND:
 		return lend_batch(h, (void __user *)arg, true);
@@ -438,6 +476,7 @@ static int handle_release(struct inode *inode, struct file *file)
 		revoke_one(h, gfn, page, true);
 	mutex_unlock(&h->lock);
 	xa_destroy(&h->pages);
+	mmdrop(h->mm);
 	kfree(h);
 	atomic64_dec(&stat_handles);
 	return 0;
@@ -446,6 +485,8 @@ static int handle_release(struct inode *inode, struct file *file)
 static const struct file_operations handle_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = handle_ioctl,
+	/* the structures are the same for 32- and 64-bit callers */
+	.compat_ioctl = compat_ptr_ioctl,
 	.release = handle_release,
 	.llseek = noop_llseek,
 };
@@ -468,6 +509,8 @@ static long lend_open(void __user *arg)
 	if (!h)
 		return -ENOMEM;
 	h->domid = op.domid;
+	h->mm = current->mm;
+	mmgrab(h->mm);
 	mutex_init(&h->lock);
 	xa_init(&h->pages);
 
@@ -478,13 +521,11 @@ static long lend_open(void __user *arg)
 	/* Xen maps a 2 MiB entry where the frames are contiguous */
 	op.caps = h->dmop ? PRIVCMD_LEND_CAP_2M : 0;
 	op.max_extents = LEND_MAX_EXTENTS;
-	if (copy_to_user(arg, &op, sizeof(op))) {
-		kfree(h);
-		return -EFAULT;
-	}
-	fd = anon_inode_getfd("[xen-lend]", &handle_fops, h,
+	fd = copy_to_user(arg, &op, sizeof(op)) ? -EFAULT :
+	     anon_inode_getfd("[xen-lend]", &handle_fops, h,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		mmdrop(h->mm);
 		kfree(h);
 		return fd;
 	}
@@ -502,6 +543,7 @@ static long dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static const struct file_operations dev_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
 
