@@ -48,6 +48,7 @@ struct lend_handle {
 	u16 domid;
 	bool dmop;              /* Xen lends itself (XEN_DMOP_lend_pages) */
 	struct mm_struct *mm;   /* the opener's: its pages, its locked_vm */
+	u8 uuid[XEN_LEND_DOMAIN_HANDLE];  /* which domain @domid was */
 	struct mutex lock;
 	struct xarray pages;    /* gfn -> struct page *, held and lent */
 };
@@ -69,6 +70,19 @@ static void uncharge(struct lend_handle *h, unsigned long n)
 		account_locked_vm(h->mm, n, false);
 		mmput(h->mm);
 	}
+}
+
+/*
+ * Is @domid still the domain the handle was opened for?  A domid is
+ * reused once its domain is gone: nothing is lent to, or revoked from,
+ * a later domain through an old handle.
+ */
+static bool same_domain(struct lend_handle *h)
+{
+	u8 now[XEN_LEND_DOMAIN_HANDLE];
+
+	return !xen_lend_domain_handle(h->domid, now) &&
+	       !memcmp(now, h->uuid, sizeof(now));
 }
 
 /* Let a page go once nothing lends it: as it was taken. */
@@ -327,6 +341,18 @@ static int lend_extent(struct lend_handle *h,
 	return ret;
 }
 
+/*
+ * The domain a page was lent to is gone, and its p2m with it: let the
+ * page go without asking Xen (whose domid may name another domain now).
+ */
+static void forget_one(struct lend_handle *h, u64 gfn, struct page *page)
+{
+	xa_erase(&h->pages, gfn);
+	release_page(h, page);
+	uncharge(h, 1);
+	atomic64_inc(&stat_revoked);
+}
+
 static int revoke_extent(struct lend_handle *h,
 			 const struct privcmd_lend_extent *ext)
 {
@@ -337,6 +363,12 @@ static int revoke_extent(struct lend_handle *h,
 	for (i = 0; i < ext->nr_pages; i++) {
 		if (!xa_load(&h->pages, ext->gfn + i))
 			return -ENOENT;
+	}
+	if (!same_domain(h)) {
+		for (i = 0; i < ext->nr_pages; i++)
+			forget_one(h, ext->gfn + i,
+				   xa_load(&h->pages, ext->gfn + i));
+		return 0;
 	}
 	/*
 	 * Xen's revoke takes the whole extent in one call.  Where it fails,
@@ -422,6 +454,10 @@ static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
 	}
 
 	mutex_lock(&h->lock);
+	if (!ret && lend && !same_domain(h)) {
+		i = 0;
+		ret = -ESRCH;
+	}
 	for (i = ret ? i : 0; !ret && i < batch.nr; i++) {
 		ret = lend ? lend_extent(h, &ext[i]) : revoke_extent(h, &ext[i]);
 		if (ret)
@@ -470,10 +506,16 @@ static int handle_release(struct inode *inode, struct file *file)
 	struct lend_handle *h = file->private_data;
 	unsigned long gfn;
 	struct page *page;
+	bool same;
 
 	mutex_lock(&h->lock);
-	xa_for_each(&h->pages, gfn, page)
-		revoke_one(h, gfn, page, true);
+	same = xa_empty(&h->pages) || same_domain(h);
+	xa_for_each(&h->pages, gfn, page) {
+		if (same)
+			revoke_one(h, gfn, page, true);
+		else
+			forget_one(h, gfn, page);
+	}
 	mutex_unlock(&h->lock);
 	xa_destroy(&h->pages);
 	mmdrop(h->mm);
@@ -495,7 +537,7 @@ static long lend_open(void __user *arg)
 {
 	struct privcmd_lend_open op;
 	struct lend_handle *h;
-	int fd;
+	int fd, ret;
 
 	if (copy_from_user(&op, arg, sizeof(op)))
 		return -EFAULT;
@@ -509,6 +551,11 @@ static long lend_open(void __user *arg)
 	if (!h)
 		return -ENOMEM;
 	h->domid = op.domid;
+	ret = xen_lend_domain_handle(h->domid, h->uuid);
+	if (ret) {
+		kfree(h);
+		return ret;
+	}
 	h->mm = current->mm;
 	mmgrab(h->mm);
 	mutex_init(&h->lock);

@@ -15,6 +15,7 @@
 
 #include "lend-xen.h"
 
+#define DOMCTL_getdomaininfo        5
 #define DOMCTL_iomem_permission    20
 #define DOMCTL_getpageframeinfo3   61
 #define DOMCTL_memory_mapping      39
@@ -37,6 +38,20 @@ struct domctl_memory_mapping {
 	u32 padding;
 };
 
+struct domctl_getdomaininfo {
+	u16 domain;
+	u16 pad1;
+	u32 flags;
+	u64 pages[7];   /* tot, max, outstanding, shr, paged, shared info, cpu time */
+	u32 nr_online_vcpus;
+	u32 max_vcpu_id;
+	u32 ssidref;
+	u8 handle[XEN_LEND_DOMAIN_HANDLE];
+};
+
+/* public/domctl.h's layout, up to the handle */
+static_assert(offsetof(struct domctl_getdomaininfo, handle) == 76);
+
 struct domctl_getpageframeinfo3 {
 	u64 num;
 	u64 array;      /* XEN_GUEST_HANDLE_64(xen_pfn_t) */
@@ -51,6 +66,7 @@ struct domctl {
 		struct domctl_iomem_permission iomem_permission;
 		struct domctl_memory_mapping memory_mapping;
 		struct domctl_getpageframeinfo3 getpageframeinfo3;
+		struct domctl_getdomaininfo getdomaininfo;
 		u8 pad[128];
 	} u;
 };
@@ -64,6 +80,26 @@ static int domctl(struct domctl *op)
 {
 	op->interface_version = xen_lend_domctl_version;
 	return privcmd_call(__HYPERVISOR_domctl, (unsigned long)op, 0, 0, 0, 0);
+}
+
+/*
+ * The handle (UUID) the toolstack gave domain @domid: it tells this
+ * domain from a later one that reuses the id.
+ */
+int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE])
+{
+	struct domctl op = {
+		.cmd = DOMCTL_getdomaininfo,
+		.domain = domid,
+	};
+	int ret = domctl(&op);
+
+	if (ret)
+		return ret;
+	if (op.u.getdomaininfo.domain != domid)
+		return -ESRCH;
+	memcpy(handle, op.u.getdomaininfo.handle, XEN_LEND_DOMAIN_HANDLE);
+	return 0;
 }
 
 /* Let @domid hold the frames (iomem permission), or take that back. */

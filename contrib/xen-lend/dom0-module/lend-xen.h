@@ -19,6 +19,9 @@
 
 extern unsigned int xen_lend_domctl_version;
 
+#define XEN_LEND_DOMAIN_HANDLE 16
+
+int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE]);
 int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow);
 int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add);
 int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram);
