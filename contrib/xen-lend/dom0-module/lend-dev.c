@@ -73,16 +73,31 @@ static void uncharge(struct lend_handle *h, unsigned long n)
 }
 
 /*
- * Is @domid still the domain the handle was opened for?  A domid is
- * reused once its domain is gone: nothing is lent to, or revoked from,
- * a later domain through an old handle.
+ * Is @domid still the domain the handle was opened for?  0: yes, or Xen
+ * could not say (ask Xen as usual); -ESRCH: the domain is gone, its p2m
+ * with it; -ESTALE: the id names a domain with another handle (UUID),
+ * which an old handle must not touch.  Only -ESRCH lets pages go without
+ * a revoke: a live domain's UUID can also change
+ * (XEN_DOMCTL_setdomainhandle), and its entries may still be there.
  */
-static bool same_domain(struct lend_handle *h)
+static int domain_state(struct lend_handle *h)
 {
 	u8 now[XEN_LEND_DOMAIN_HANDLE];
+	int ret = xen_lend_domain_handle(h->domid, now);
 
-	return !xen_lend_domain_handle(h->domid, now) &&
-	       !memcmp(now, h->uuid, sizeof(now));
+	if (ret == -ESRCH)
+		return ret;
+	return !ret && memcmp(now, h->uuid, sizeof(now)) ? -ESTALE : 0;
+}
+
+/* A page that cannot be revoked is kept, held and charged, for good. */
+static int keep_leaked(struct lend_handle *h, u64 gfn, int err, bool closing)
+{
+	pr_err_ratelimited("xen-lend: d%u gfn %#llx: not revoked (%d): page stays held\n",
+			   h->domid, gfn, err);
+	atomic64_inc(&stat_leaked);
+	xa_erase(&h->pages, gfn);
+	return closing ? 0 : err;
 }
 
 /* Let a page go once nothing lends it: as it was taken. */
@@ -98,60 +113,42 @@ static void release_page(struct lend_handle *h, struct page *page)
 	}
 }
 
-/* Take one lent gfn back through Xen's revoke, then let the page go. */
-static int revoke_one_dmop(struct lend_handle *h, u64 gfn, struct page *page,
-			   bool closing)
+/* Nothing lends the page any more: drop it from the handle, let it go. */
+static void let_go_one(struct lend_handle *h, u64 gfn, struct page *page)
 {
-	int ret = xen_lend_dmop_revoke(h->domid, gfn, 1);
-
-	/* A domain that is gone dropped its entries and Xen's references. */
-	if (ret && ret != -ESRCH) {
-		pr_err_ratelimited("xen-lend: d%u gfn %#llx: revoke failed (%d): page stays held\n",
-				   h->domid, gfn, ret);
-		atomic64_inc(&stat_leaked);
-		xa_erase(&h->pages, gfn);
-		return closing ? 0 : ret;
-	}
 	xa_erase(&h->pages, gfn);
 	release_page(h, page);
 	uncharge(h, 1);
 	atomic64_inc(&stat_revoked);
-	return 0;
 }
 
-/* Take one lent gfn back: entry removed first, then the pin dropped. */
+/*
+ * Take one lent gfn back: entry removed first, then the page let go.  A
+ * domain that is gone dropped its entries with its p2m (ESRCH); under
+ * phase 1 EINVAL says there is no entry to remove.  Either way nothing
+ * points at the frame any more.  Any other failure keeps the page for
+ * good rather than risk a guest reaching a page dom0 reuses.
+ */
 static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 		      bool closing)
 {
 	u64 mfn = pfn_to_mfn(page_to_pfn(page));
 	int ret;
 
-	if (h->dmop)
-		return revoke_one_dmop(h, gfn, page, closing);
-
-	/* Removal needs the borrower's iomem permission, for the call only */
-	ret = xen_lend_permit(h->domid, mfn, 1, true);
-	if (!ret)
-		ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
-
-	/*
-	 * A domain that is gone has no p2m left; the guest itself may also
-	 * have dropped the entry (XENMEM_decrease_reservation): either way
-	 * nothing points at the frame any more.  Any other failure leaves
-	 * it pinned for good rather than risk a guest reaching a freed page.
-	 */
-	if (ret && ret != -ESRCH && ret != -EINVAL) {
-		pr_err_ratelimited("xen-lend: d%u gfn %#llx: revoke failed (%d): frame %#llx stays pinned\n",
-				   h->domid, gfn, ret, mfn);
-		atomic64_inc(&stat_leaked);
-		xa_erase(&h->pages, gfn);
-		return closing ? 0 : ret;
+	if (h->dmop) {
+		ret = xen_lend_dmop_revoke(h->domid, gfn, 1);
+	} else {
+		/* removal needs the borrower's iomem permission, for the call */
+		ret = xen_lend_permit(h->domid, mfn, 1, true);
+		if (!ret)
+			ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
+		xen_lend_permit(h->domid, mfn, 1, false);
+		if (ret == -EINVAL)
+			ret = 0;
 	}
-	xen_lend_permit(h->domid, mfn, 1, false);
-	xa_erase(&h->pages, gfn);
-	release_page(h, page);
-	uncharge(h, 1);
-	atomic64_inc(&stat_revoked);
+	if (ret && ret != -ESRCH)
+		return keep_leaked(h, gfn, ret, closing);
+	let_go_one(h, gfn, page);
 	return 0;
 }
 
@@ -240,6 +237,7 @@ static void undo_lend(struct lend_handle *h,
 
 		if (page)
 			revoke_one(h, gfn, page, true);
+		cond_resched();
 	}
 }
 
@@ -341,16 +339,16 @@ static int lend_extent(struct lend_handle *h,
 	return ret;
 }
 
-/*
- * The domain a page was lent to is gone, and its p2m with it: let the
- * page go without asking Xen (whose domid may name another domain now).
- */
-static void forget_one(struct lend_handle *h, u64 gfn, struct page *page)
+/* Is every page of the extent lent through the handle? */
+static bool all_lent(struct lend_handle *h, const struct privcmd_lend_extent *e)
 {
-	xa_erase(&h->pages, gfn);
-	release_page(h, page);
-	uncharge(h, 1);
-	atomic64_inc(&stat_revoked);
+	u64 i;
+
+	for (i = 0; i < e->nr_pages; i++) {
+		if (!xa_load(&h->pages, e->gfn + i))
+			return false;
+	}
+	return true;
 }
 
 static int revoke_extent(struct lend_handle *h,
@@ -360,16 +358,23 @@ static int revoke_extent(struct lend_handle *h,
 	int ret;
 
 	/* ENOENT before anything is touched: a revoke is never half done */
-	for (i = 0; i < ext->nr_pages; i++) {
-		if (!xa_load(&h->pages, ext->gfn + i))
-			return -ENOENT;
-	}
-	if (!same_domain(h)) {
-		for (i = 0; i < ext->nr_pages; i++)
-			forget_one(h, ext->gfn + i,
+	if (!all_lent(h, ext))
+		return -ENOENT;
+	/*
+	 * The domain is gone, its p2m with it: let the pages go without
+	 * asking Xen.  Another domain under the same id: touch nothing of
+	 * it, and keep the pages.
+	 */
+	ret = domain_state(h);
+	for (i = 0; ret && i < ext->nr_pages; i++) {
+		if (ret == -ESRCH)
+			let_go_one(h, ext->gfn + i,
 				   xa_load(&h->pages, ext->gfn + i));
-		return 0;
+		else
+			keep_leaked(h, ext->gfn + i, ret, true);
 	}
+	if (ret)
+		return ret == -ESRCH ? 0 : ret;
 	/*
 	 * Xen's revoke takes the whole extent in one call.  Where it fails,
 	 * the pages go one by one below: a page already revoked is skipped
@@ -382,6 +387,7 @@ static int revoke_extent(struct lend_handle *h,
 
 			release_page(h, page);
 			atomic64_inc(&stat_revoked);
+			cond_resched();
 		}
 		if (!ret) {
 			uncharge(h, ext->nr_pages);
@@ -453,10 +459,20 @@ static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
 		ret = -EINVAL;
 	}
 
-	mutex_lock(&h->lock);
-	if (!ret && lend && !same_domain(h)) {
+	if (mutex_lock_killable(&h->lock)) {
+		kfree(ext);
+		return -EINTR;
+	}
+	/* REVOKE: ENOENT before any extent is touched, as for one extent */
+	for (i = 0; !ret && !lend && i < batch.nr; i++) {
+		if (!all_lent(h, &ext[i])) {
+			ret = -ENOENT;
+			break;
+		}
+	}
+	if (!ret && lend) {
+		ret = domain_state(h);
 		i = 0;
-		ret = -ESRCH;
 	}
 	for (i = ret ? i : 0; !ret && i < batch.nr; i++) {
 		ret = lend ? lend_extent(h, &ext[i]) : revoke_extent(h, &ext[i]);
@@ -506,15 +522,19 @@ static int handle_release(struct inode *inode, struct file *file)
 	struct lend_handle *h = file->private_data;
 	unsigned long gfn;
 	struct page *page;
-	bool same;
+	int state;
 
 	mutex_lock(&h->lock);
-	same = xa_empty(&h->pages) || same_domain(h);
+	state = xa_empty(&h->pages) ? 0 : domain_state(h);
+	/* as revoke_extent() does for a domain that is gone or replaced */
 	xa_for_each(&h->pages, gfn, page) {
-		if (same)
+		if (!state)
 			revoke_one(h, gfn, page, true);
+		else if (state == -ESRCH)
+			let_go_one(h, gfn, page);
 		else
-			forget_one(h, gfn, page);
+			keep_leaked(h, gfn, state, true);
+		cond_resched();
 	}
 	mutex_unlock(&h->lock);
 	xa_destroy(&h->pages);

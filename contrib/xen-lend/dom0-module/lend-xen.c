@@ -272,13 +272,19 @@ int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr, u32 *done)
 	return ret;
 }
 
-/* Revoke gfn..gfn+nr-1: when it returns, the guest cannot reach them. */
+/*
+ * Revoke gfn..gfn+nr-1: when it returns, the guest cannot reach them.  A
+ * call at a time revokes at most DMOP_REVOKE_CHUNK pages, so that a long
+ * range lets other work run between them.
+ */
+#define DMOP_REVOKE_CHUNK 512
+
 int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr)
 {
 	while (nr) {
 		struct dmop_revoke_extent ext = {
 			.gfn = gfn,
-			.nr = min_t(u64, nr, U32_MAX),
+			.nr = min_t(u64, nr, DMOP_REVOKE_CHUNK),
 		};
 		struct dmop op = {
 			.op = DMOP_revoke_pages,
@@ -290,6 +296,7 @@ int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr)
 			return ret;
 		gfn += ext.nr;
 		nr -= ext.nr;
+		cond_resched();
 	}
 	return 0;
 }
