@@ -63,7 +63,7 @@ done
     "$missing; add their packages to tests/xen/dom0-packages.txt"
 
 # Out-of-tree modules, built against the headers of the bed's own dom0
-# kernel: build_module NAME DIR FILE...
+# kernel: build_module NAME FILE... (NAME.ko is the result)
 kver=$(ls "$bed/root/lib/modules" | head -1)
 build_module() {
     local name=$1 mod=$out/$1-module

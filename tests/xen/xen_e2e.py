@@ -520,12 +520,6 @@ def main():
                     "xen-lend module after the guest"):
             if module_counters(case, sec):
                 print(f"{name}: {sec}: {module_counters(case, sec)}")
-    bws = {n: client_result(c).get("bw_blob_mbs") for n, c in cases.items()}
-    if bws.get("xenlend-lend") and bws.get("xenlend-off"):
-        on, off = float(bws["xenlend-lend"]), float(bws["xenlend-off"])
-        print(f"guest write bandwidth into a mapped blob: lent {on} MB/s, "
-              f"trapped {off} MB/s, lent/trapped "
-              f"{on / off if off else float('inf'):.0f}x")
 
     passed = sum(ok for _, ok in checks)
     for name, ok in checks:
