@@ -280,8 +280,30 @@ static uint32_t validate_map(VirtIOGPUXenLend *x,
 }
 
 /*
+ * An fd of the blob that maps it from offset 0, or -1.  Only dma-bufs and
+ * shm fds do: an opaque fd means something only to its driver (lavapipe's,
+ * under venus, holds a header before the memory), so only the renderer can
+ * map it.
+ */
+static int export_mappable_fd(uint32_t resource_id)
+{
+    uint32_t fd_type;
+    int fd;
+
+    if (virgl_renderer_resource_export_blob(resource_id, &fd_type, &fd)) {
+        return -1;
+    }
+    if (fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF &&
+        fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_SHM) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/*
  * The blob's memory, at a 2 MiB-congruent address when the renderer can
- * export it as an fd and it is big enough to hold a 2 MiB page.
+ * export it as a mappable fd and it is big enough to hold a 2 MiB page.
  */
 static int get_memory(VirtIOGPUXenLend *x, XenLendBlob *b)
 {
@@ -290,11 +312,9 @@ static int get_memory(VirtIOGPUXenLend *x, XenLendBlob *b)
     int ret;
 
     if (b->size >= 2 * MiB) {
-        uint32_t fd_type;
-        int fd = -1;
+        int fd = export_mappable_fd(b->resource_id);
 
-        if (!virgl_renderer_resource_export_blob(b->resource_id, &fd_type,
-                                                 &fd)) {
+        if (fd >= 0) {
             Error *err = NULL;
             bool ok = xenlend_place_fd(fd, b->size, b->offset, &b->placed,
                                        &err);

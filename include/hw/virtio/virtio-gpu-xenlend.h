@@ -28,7 +28,7 @@ DECLARE_INSTANCE_CHECKER(VirtIOGPUXenLend, VIRTIO_GPU_XENLEND,
 /* Why a mapped blob is where it is in host memory (for the counters). */
 typedef enum XenLendPlacement {
     XENLEND_PLACED_2M,          /* at a 2 MiB-congruent host address */
-    XENLEND_PLACED_4K_NO_FD,    /* the renderer exports no fd for it */
+    XENLEND_PLACED_4K_NO_FD,    /* no fd that maps it (none, or opaque) */
     XENLEND_PLACED_4K_SMALL,    /* smaller than 2 MiB */
     XENLEND_PLACED__MAX,
 } XenLendPlacement;
