@@ -5,6 +5,7 @@
 #   make check      build and run every suite: unit tests, qtests, TCG
 #                   tests, the guest tests and the Xen test bed
 #   make check-xen  only the Xen test bed (tests/xen/cases, cases-stock)
+#   make check-mesa only real Mesa (venus, virgl) in a guest under TCG
 #   make check-sanitizers   the qtests and unit tests under ASan and UBSan
 #   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
@@ -15,7 +16,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check check-xen check-sanitizers bench shell clean distclean
+.PHONY: all prepare guest demo check check-xen check-mesa check-sanitizers bench shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -30,7 +31,8 @@ prepare: $(QEMU_BUILD)/build.ninja
 	$(RUN) build-env/prepare-source.sh $(BUILD)/src
 	$(RUN) build-env/overlay.sh $(BUILD)/src
 
-# The test guest: Debian's kernel, busybox and our client in an initramfs
+# The test guest: Debian's kernel, busybox and our client in an initramfs;
+# and the Mesa guest's first stage (its root: tests/guest/mesa/make-root.sh)
 guest: all
 	$(RUN) tests/guest/mkinitramfs.sh $(BUILD)/guest
 
@@ -43,6 +45,9 @@ check: guest
 
 check-xen: guest
 	tests/xen/run.sh $(BUILD)
+
+check-mesa: guest
+	tests/guest/mesa/run.sh $(BUILD)
 
 # Timed, so not part of check: numbers in $(BUILD)/bench/results.md
 bench: guest

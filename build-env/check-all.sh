@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make check: every suite, then one line "N passed, N failed" for all of
 # them.  The unit tests, qtests, TCG tests and the guest tests run in the
-# build environment (check.py); the Xen test bed (tests/xen/run.sh) runs
-# from the host, which makes its dom0 root with debootstrap.
+# build environment (check.py); the Mesa guest (tests/guest/mesa/run.sh)
+# and the Xen test bed (tests/xen/run.sh) run from the host, which makes
+# their Debian roots with debootstrap.
 #   check-all.sh BUILD_DIR
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +30,7 @@ suite() {
 
 suite "unit, qtest, tcg and guest" \
     "$top/build-env/run" "$top/build-env/check.py" --build "$build"
+suite "mesa" "$top/tests/guest/mesa/run.sh" "$build"
 suite "xen" "$top/tests/xen/run.sh" "$build"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
