@@ -52,7 +52,8 @@ check-mesa: guest
 # Timed, so not part of check: numbers in $(BUILD)/bench/results.md
 bench: guest
 	$(RUN) ninja -C $(QEMU_BUILD) tests/qtest/virtio-gpu-xenlend-bench
-	$(RUN) tests/guest/bench.py --build $(BUILD)
+	$(RUN) tests/guest/bench.py --build $(BUILD) \
+		--mesa-root $$(tests/guest/mesa/make-root.sh)/root.img
 
 SAN_BUILD := build-sanitizers
 check-sanitizers:

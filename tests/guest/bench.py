@@ -21,6 +21,9 @@ import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guest_e2e  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "mesa"))
+import mesa_e2e  # noqa: E402
 
 # 2047 others and the measured blob: the device's default max-mapped.
 # QEMU's memory map aborts at 4096 sections, so 4096 live mappings are
@@ -80,6 +83,35 @@ def extents(build):
                                                               "extents")]
 
 
+def mesa_workload(build, root):
+    """Real Mesa in the guest (tests/guest/mesa, bench mode): our Vulkan
+    program on venus, our GL program and glmark2 on virgl."""
+    out = {}
+    for lend in ("on", "off"):
+        r = mesa_e2e.boot(os.path.join(build, "qemu-system-x86_64"),
+                          os.path.join(build, "guest"), root, lend,
+                          mode="bench")
+        vk, gl = r["vk"] or {}, r["gl"] or {}
+        if vk.get("ok") != "1" or gl.get("ok") != "1" or not r["done"]:
+            sys.exit(f"bench: the Mesa guest failed with lend={lend}:\n"
+                     + "".join(r["log"][-20:]))
+        score = [line for line in r["glmark2"] if "Score" in line]
+        emu = r["lend"].get("emulated", {})
+        out[lend] = {
+            "vk_write_mbs": float(vk["write_mbs"]),
+            "vk_read_mbs": float(vk["read_mbs"]),
+            "vk_copies_per_s": float(vk["copies_per_s"]),
+            "glmark2": int(score[0].split()[-1]) if score else None,
+            "maps": r["dev"]["maps"], "unmaps": r["dev"]["unmaps"],
+            "pages_lent": emu.get("pages-lent", 0),
+            "pages_lent_2m": 512 * emu.get("superpages-lent", 0),
+            "seconds": r["seconds_guest"],
+            "trapped": r["dev"]["trapped-reads"]
+            + r["dev"]["trapped-writes"],
+        }
+    return out
+
+
 def markdown(res):
     bw, maps, ext = res["bandwidth"], res["maps"], res["extents"]
     ram = bw["on"]["bw_ram_mbs"]
@@ -125,12 +157,44 @@ def markdown(res):
         share = 512 * int(e["lent_2m"]) / pages if pages else 0
         lines.append(f"| {e['source']} | {e['offset']} | {e['lend_calls']} "
                      f"| {e['extents']} | {pages} | {share:.0%} |")
+    mesa = res.get("mesa")
+    if mesa:
+        on, off = mesa["on"], mesa["off"]
+        lines += [
+            "",
+            "| Mesa in the guest (venus, virgl) | lend=on | lend=off "
+            "| on / off |",
+            "| --- | --- | --- | --- |",
+        ]
+        for key, name in (("vk_write_mbs", "venus: CPU writes into "
+                           "HOST_VISIBLE memory, MB/s"),
+                          ("vk_read_mbs", "venus: CPU reads from it, MB/s"),
+                          ("vk_copies_per_s", "venus: GPU copy+fill of "
+                           "16 MiB, per s"),
+                          ("glmark2", "virgl: glmark2-es2-drm score "
+                           "(build, texture)")):
+            a, b = on[key], off[key]
+            ratio = f"{a / b:.1f}x" if a and b else "-"
+            lines.append(f"| {name} | {a} | {b} | {ratio} |")
+        for lend in ("on", "off"):
+            m = mesa[lend]
+            rate = m["maps"] / m["seconds"] if m["seconds"] else 0
+            share = m["pages_lent_2m"] / m["pages_lent"] \
+                if m["pages_lent"] else 0
+            lines.append(f"\nlend={lend}: {m['maps']} blob maps, "
+                         f"{m['unmaps']} unmaps in {m['seconds']:.1f} s "
+                         f"({rate:.1f} maps/s); {m['pages_lent']} pages "
+                         f"lent, {share:.0%} of them in 2 MiB pages; "
+                         f"{m['trapped']} accesses trapped.")
     return "\n".join(lines) + "\n"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--build", default="build")
+    ap.add_argument("--mesa-root",
+                    help="the Mesa guest's root image "
+                         "(tests/guest/mesa/make-root.sh)")
     args = ap.parse_args()
 
     start = time.time()
@@ -142,6 +206,8 @@ def main():
         "maps": map_throughput(args.build),
         "extents": extents(args.build),
     }
+    if args.mesa_root:
+        res["mesa"] = mesa_workload(args.build, args.mesa_root)
     res["seconds"] = round(time.time() - start)
     outdir = os.path.join(args.build, "bench")
     os.makedirs(outdir, exist_ok=True)

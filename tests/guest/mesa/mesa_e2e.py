@@ -65,21 +65,23 @@ def boot(qemu, guest, root, lend, mode="tests", venus=True):
     proc = subprocess.Popen(cmdline, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     out = {"log": [], "vulkaninfo": [], "vk": None, "gl": None,
-           "vkmark": []}
+           "glmark2": [], "seconds_guest": None}
     qmp = QMP(qmp_path)
     done = False
     for line in proc.stdout:
         out["log"].append(line)
         if line.startswith("XENLEND-MESA: vulkaninfo: "):
             out["vulkaninfo"].append(line.split(": ", 2)[2].strip())
-        elif line.startswith("XENLEND-MESA: vkmark: "):
-            out["vkmark"].append(line.split(": ", 2)[2].strip())
+        elif line.startswith("XENLEND-MESA: glmark2: "):
+            out["glmark2"].append(line.split(": ", 2)[2].strip())
         elif line.startswith("VK-RESULT"):
             out["vk"] = parse_result(line)
         elif line.startswith("GL-RESULT"):
             out["gl"] = parse_result(line)
         elif line.startswith("XENLEND-MESA: done"):
             done = True
+            m = re.search(r"seconds=([0-9.]+)", line)
+            out["seconds_guest"] = float(m.group(1)) if m else None
         if "reboot: Power down" in line:
             break
         if time.time() - start > BOOT_LIMIT:
