@@ -49,9 +49,12 @@ stage=$out/payload
 rm -rf "$stage"
 mkdir -p "$stage/guest"
 xenlend_run strip -o "$stage/qemu-system-x86_64" "$build/qemu/qemu-system-x86_64"
-cp "$build/guest/vmlinuz" "$build/guest/initrd.gz" "$stage/guest/"
+cp "$build/guest/vmlinuz" "$build/guest/initrd.gz" \
+   "$build/guest/initrd-mesa.gz" "$stage/guest/"
 cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" \
-   "$here/foreign-map.py" "$stage/"
+   "$here/hvm-mesa.cfg" "$here/foreign-map.py" "$stage/"
+# the Mesa guest's root, a disk of the bed of its own (dom0's /dev/vdc)
+mesa_root=$("$top/tests/guest/mesa/make-root.sh")/root.img
 missing=$(bwrap --ro-bind "$bed/root" / --ro-bind "$stage" /mnt \
               --dev /dev --proc /proc ldd /mnt/qemu-system-x86_64 |
           awk '/not found/ { print $1 }')
@@ -108,6 +111,7 @@ for i in "${!boot_cases[@]}"; do
     # a failed check is counted from the report, not from the exit status
     xenlend_run "$here/xen_e2e.py" --qemu "$build/qemu-system-x86_64" \
         --bed "$bed" --xen "$xen" --payload "$dir/payload.img" \
+        --mesa-root "$mesa_root" \
         --cases "$cases" --out "$dir" | tee "$dir/report.txt" || true
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/report.txt" |
            tail -n 1)

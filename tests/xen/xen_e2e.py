@@ -41,6 +41,9 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "guest"))
 import guest_e2e  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "../guest/mesa"))
+import mesa_e2e  # noqa: E402
 
 # The whole nested machine, all its cases: a bound for a machine that runs
 # on but never finishes.  A stuck one is caught sooner, by its silence
@@ -102,6 +105,8 @@ def boot(args, log_path):
         "-drive", f"file={args.bed}/root.img,if=virtio,format=raw,"
                   "snapshot=on",
         "-drive", f"file={args.payload},if=virtio,format=raw,readonly=on",
+        # dom0's /dev/vdc: the Mesa guest's root (tests/xen/hvm-mesa.cfg)
+        "-drive", f"file={args.mesa_root},if=virtio,format=raw,readonly=on",
         "-kernel", args.xen or f"{args.bed}/xen", "-append", XEN_ARGS,
         "-initrd", f"{args.bed}/vmlinuz {DOM0_ARGS},{args.bed}/initrd.img",
     ]
@@ -453,7 +458,92 @@ def check_off_guest(case):
     ]
 
 
-CHECKS = {"xenlend-on": check_on, "xenlend-auto": check_auto,
+def mesa_results(case):
+    """The Mesa guest's result lines (tests/guest/mesa/run-tests)."""
+    serial = text(case, "guest serial")
+    out = {}
+    for key, pat in (("vk", r"VK-RESULT .*"), ("gl", r"GL-RESULT .*")):
+        m = re.search(pat, serial)
+        out[key] = mesa_e2e.parse_result(m.group(0)) if m else {}
+    out["venus"] = "DRIVER_ID_MESA_VENUS" in serial
+    return out
+
+
+def mesa_programs(case):
+    """Real Mesa in the HVM guest: venus listed, both programs' checks
+    pass on the venus and virgl devices."""
+    r = mesa_results(case)
+    return [
+        ("xl create succeeds", "xl-create-rc 0" in case["head"]),
+        ("vulkaninfo in the guest lists the venus device", r["venus"]),
+        ("vk-hostmem on venus: HOST_VISIBLE memory written, copied and "
+         "filled by the GPU, every word right",
+         r["vk"].get("ok") == "1"
+         and r["vk"].get("device", "").startswith("Virtio-GPU Venus")),
+        ("gl-bufmap on virgl: persistent buffer storage copied by the GPU, "
+         "every word right",
+         r["gl"].get("ok") == "1"
+         and r["gl"].get("renderer", "").startswith("virgl")),
+    ]
+
+
+def check_mesa_lent(case):
+    """lend=on under the patched Xen with the module: Mesa's blobs are
+    lent through XEN_DMOP_lend_pages, no access is trapped."""
+    dev = device_state(case)
+    running = module_counters(case, "xen-lend module while the guest ran")
+    xen_after = xen_lent(case, "xen lent pages after the guest")
+    return mesa_programs(case) + [
+        ("Mesa's blobs were mapped and lent, no access trapped",
+         dev.get("lending") is True and dev.get("maps", 0) > 0
+         and dev.get("map-errors") == 0
+         and dev.get("trapped-reads") == 0
+         and dev.get("trapped-writes") == 0
+         and dev.get("maps-trapped") == 0),
+        ("the module lent through Xen's device-model operations, "
+         "pinning nothing",
+         running.get("handles_dmop") == 1
+         and running.get("pages_lent", 0) > 0
+         and running.get("pages_pinned") == 0),
+        ("after the guest everything lent is revoked and nothing leaked",
+         lends_balanced(case) and not xen_after),
+    ]
+
+
+def check_mesa_trapped(case):
+    """lend=auto without the module: Mesa still works, every access to
+    its blobs goes through Xen's ioreq path."""
+    dev = device_state(case)
+    return mesa_programs(case) + [
+        ("Mesa's blobs were mapped, not lent, and every access trapped",
+         dev.get("lending") is False and dev.get("maps", 0) > 0
+         and dev.get("trapped-writes", 0) > 0
+         and dev.get("trapped-reads", 0) > 0),
+    ]
+
+
+def check_mesa_udmabuf(case):
+    """lend=auto with the module and dom0's udmabuf: lavapipe exports
+    udmabufs, mapped VM_PFNMAP, which the module cannot lend before the
+    no-pinning work; lend=auto traps those blobs and lends the rest."""
+    dev = device_state(case)
+    running = module_counters(case, "xen-lend module while the guest ran")
+    return mesa_programs(case) + [
+        ("blobs the module cannot lend (VM_PFNMAP) are trapped, the rest "
+         "lent through the DMOPs",
+         dev.get("lending") is True and dev.get("maps-trapped", 0) > 0
+         and dev.get("map-errors") == 0
+         and running.get("handles_dmop") == 1
+         and running.get("pages_lent", 0) > 0),
+        ("after the guest everything lent is revoked and nothing leaked",
+         lends_balanced(case)),
+    ]
+
+
+CHECKS = {"xenlend-mesa": check_mesa_lent,
+          "xenlend-mesa-auto": check_mesa_trapped,
+          "xenlend-mesa-udmabuf": check_mesa_udmabuf,
+"xenlend-on": check_on, "xenlend-auto": check_auto,
           "xenlend-guest": check_guest,
           "xenlend-lend-probe": check_lend_probe,
           "xenlend-lend": check_lend_guest, "xenlend-off": check_off_guest,
@@ -467,6 +557,9 @@ def main():
     ap.add_argument("--payload", required=True)
     ap.add_argument("--xen", help="the hypervisor to boot (default: the "
                     "bed's, Debian's binary package)")
+    ap.add_argument("--mesa-root", required=True,
+                    help="the Mesa guest's root image "
+                         "(tests/guest/mesa/make-root.sh)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--cases", dest="payload_cases", required=True,
                     help="the cases file on the payload disk")
@@ -499,7 +592,8 @@ def main():
             continue
         checks += [(f"{name}: {n}", ok) for n, ok in CHECKS[name](case)]
         dmlog = text(case, "device model log")
-        for pat in (r"XENLEND-RESULT .*", r"unsupported: .*",
+        for pat in (r"XENLEND-RESULT .*", r"VK-RESULT .*", r"GL-RESULT .*",
+                    r"unsupported: .*",
                     r"virtio-gpu-xenlend: lend=on: .*"):
             m = re.search(pat, text(case, "guest serial") + "\n" + dmlog)
             if m:

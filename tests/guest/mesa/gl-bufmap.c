@@ -7,7 +7,7 @@
  * through the second one's mapping.  No window system: EGL surfaceless
  * on the render node.
  *
- *   gl-bufmap [ROUNDS [MAX_MB]]
+ *   gl-bufmap [ROUNDS [MAX_KIB]]
  *
  * Prints one line: GL-RESULT ok=0|1 renderer="..." buffers=N ... error=...
  *
@@ -123,7 +123,7 @@ static long check_round(GLsizeiptr size, uint32_t seed)
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 4;
-    GLsizeiptr max_size = (GLsizeiptr)(argc > 2 ? atoll(argv[2]) : 4) << 20;
+    GLsizeiptr max_size = (GLsizeiptr)(argc > 2 ? atoll(argv[2]) : 4096) << 10;
     char renderer[256] = "";
     unsigned long long bytes = 0;
     int buffers = 0, ok = 0;

@@ -24,6 +24,7 @@ root image comes from tests/guest/mesa/make-root.sh.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,7 @@ def boot(qemu, guest, root, lend, mode="tests", venus=True):
     out["dev"] = qmp.cmd("x-query-virtio-gpu-xenlend")[0]
     qmp.cmd("quit")
     proc.wait(timeout=60)
+    shutil.rmtree(tmp, ignore_errors=True)
     out["done"] = done
     out["seconds"] = time.time() - start
     return out
@@ -175,11 +177,16 @@ def check_render_server(qemu):
     stops (patches/0023), rather than failing each venus context."""
     env = dict(os.environ, RENDER_SERVER_EXEC_PATH="/nonexistent/"
                "virgl_render_server")
-    p = subprocess.run([qemu, "-accel", "tcg", "-display", "none",
-                        "-nodefaults", "-S", "-device",
-                        "virtio-gpu-xenlend,hostmem=256M,venus=on"],
-                       env=env, input="", capture_output=True, text=True,
-                       timeout=120)
+    try:
+        p = subprocess.run([qemu, "-accel", "tcg", "-display", "none",
+                            "-nodefaults", "-S", "-qmp", "stdio", "-device",
+                            "virtio-gpu-xenlend,hostmem=256M,venus=on"],
+                           env=env, input='{"execute": "qmp_capabilities"}\n'
+                           '{"execute": "quit"}\n', capture_output=True,
+                           text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return ["QEMU started venus=on without a render server and did "
+                "not quit"]
     if p.returncode == 0:
         return ["QEMU started venus=on without a render server"]
     if "render server" not in p.stderr or "virgl-server" not in p.stderr:

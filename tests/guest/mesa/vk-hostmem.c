@@ -7,7 +7,10 @@
  * the result.  Then it measures CPU write and read bandwidth through a
  * mapping, and GPU copies a second.
  *
- *   vk-hostmem [ROUNDS [MAX_MB [BW_MB]]]
+ *   vk-hostmem [ROUNDS [MAX_KIB [BW_KIB]]]
+ *
+ * Each round allocates pairs of 4 KiB, 16 KiB, ... up to MAX_KIB; the
+ * bandwidth runs use a BW_KIB buffer.
  *
  * Prints one line: VK-RESULT ok=0|1 device="..." allocs=N ... error=...
  *
@@ -331,8 +334,8 @@ static double mb_per_s(double bytes, double secs)
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 4;
-    VkDeviceSize max_size = (argc > 2 ? atoll(argv[2]) : 8) << 20;
-    VkDeviceSize bw_size = (argc > 3 ? atoll(argv[3]) : 4) << 20;
+    VkDeviceSize max_size = (argc > 2 ? atoll(argv[2]) : 8192) << 10;
+    VkDeviceSize bw_size = (argc > 3 ? atoll(argv[3]) : 4096) << 10;
     struct gpu g = { 0 };
     struct mapped_buffer a, b;
     double t, write_mbs = 0, read_mbs = 0, copies_per_s = 0;
