@@ -340,6 +340,7 @@ int main(int argc, char **argv)
     struct mapped_buffer a, b;
     double t, write_mbs = 0, read_mbs = 0, copies_per_s = 0;
     unsigned long long bytes = 0;
+    /* volatile: the read loop's loads must happen, and its sum is unused */
     volatile uint32_t sink = 0;
     long bad = 0, r;
     int allocs = 0, ok = 0, n;
