@@ -511,10 +511,17 @@ def check_mesa_lent(case):
 
 
 def check_mesa_trapped(case):
-    """lend=auto without the module: Mesa still works, every access to
-    its blobs goes through Xen's ioreq path."""
+    """lend=auto without the module: venus still works, every access to
+    its blobs goes through Xen's ioreq path (vk-hostmem only: mesa-tiny)."""
     dev = device_state(case)
-    return mesa_programs(case) + [
+    vk = mesa_results(case)["vk"]
+    return [
+        ("xl create succeeds", "xl-create-rc 0" in case["head"]),
+        ("vk-hostmem on venus: HOST_VISIBLE memory written, copied and "
+         "filled by the GPU, every word right",
+         vk.get("ok") == "1"
+         and vk.get("device", "").startswith("Virtio-GPU Venus")),
+    ] + [
         ("Mesa's blobs were mapped, not lent, and every access trapped",
          dev.get("lending") is False and dev.get("maps", 0) > 0
          and dev.get("trapped-writes", 0) > 0
