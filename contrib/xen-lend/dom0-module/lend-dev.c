@@ -123,6 +123,22 @@ static void let_go_one(struct lend_handle *h, u64 gfn, struct page *page)
 }
 
 /*
+ * Take the borrower's iomem permission over @mfn back.  Xen's rangeset
+ * may need memory to split a range, so this can fail: say so, for the
+ * guest then keeps the right to have Xen flush every CPU's caches.
+ */
+static void deny_permission(struct lend_handle *h, u64 mfn)
+{
+	int ret = xen_lend_permit(h->domid, mfn, 1, false);
+
+	if (ret) {
+		atomic64_inc(&stat_errors);
+		pr_warn_ratelimited("xen-lend: d%u keeps iomem permission over mfn %#llx: %d\n",
+				    h->domid, mfn, ret);
+	}
+}
+
+/*
  * Take one lent gfn back: entry removed first, then the page let go.  A
  * domain that is gone dropped its entries with its p2m (ESRCH); under
  * phase 1 EINVAL says there is no entry to remove.  Either way nothing
@@ -140,9 +156,10 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 	} else {
 		/* removal needs the borrower's iomem permission, for the call */
 		ret = xen_lend_permit(h->domid, mfn, 1, true);
-		if (!ret)
+		if (!ret) {
 			ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
-		xen_lend_permit(h->domid, mfn, 1, false);
+			deny_permission(h, mfn);
+		}
 		if (ret == -EINVAL)
 			ret = 0;
 	}
@@ -217,7 +234,7 @@ static int lend_one(struct lend_handle *h, u64 gfn, struct page *page)
 	ret = xen_lend_permit(h->domid, mfn, 1, true);
 	if (!ret) {
 		ret = xen_lend_map(h->domid, gfn, mfn, 1, true);
-		xen_lend_permit(h->domid, mfn, 1, false);
+		deny_permission(h, mfn);
 	}
 	if (ret) {
 		xa_erase(&h->pages, gfn);
@@ -410,8 +427,9 @@ static bool extent_valid(const struct privcmd_lend_extent *e, bool lend)
 		return false;
 	if (e->gfn + e->nr_pages < e->gfn)
 		return false;
-	if (lend && (!PAGE_ALIGNED(e->uaddr) ||
-		     e->uaddr + e->nr_pages * PAGE_SIZE < e->uaddr))
+	/* nr_pages * PAGE_SIZE must not wrap: bound it by what is left */
+	if (lend && (!PAGE_ALIGNED(e->uaddr) || e->uaddr >= TASK_SIZE ||
+		     e->nr_pages > (TASK_SIZE - e->uaddr) >> PAGE_SHIFT))
 		return false;
 	return true;
 }
