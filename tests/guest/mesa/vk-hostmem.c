@@ -10,7 +10,7 @@
  *   vk-hostmem [ROUNDS [MAX_KIB [BW_KIB]]]
  *
  * Each round allocates pairs of 4 KiB, 16 KiB, ... up to MAX_KIB; the
- * bandwidth runs use a BW_KIB buffer.
+ * bandwidth runs use a BW_KIB buffer (0: no bandwidth runs).
  *
  * Prints one line: VK-RESULT ok=0|1 device="..." allocs=N ... error=...
  *
@@ -331,19 +331,57 @@ static double mb_per_s(double bytes, double secs)
     return secs > 0 ? bytes / secs / 1e6 : 0;
 }
 
+/*
+ * CPU write and read MB/s through a bw_size mapping, a second each, and
+ * GPU copy+fill rounds of it a second.  Returns -1 on error.
+ */
+static int bandwidth(struct gpu *g, VkDeviceSize bw_size, double *write_mbs,
+                     double *read_mbs, double *copies_per_s)
+{
+    /* volatile: the read loop's loads must happen, and its sum is unused */
+    volatile uint32_t sink = 0;
+    struct mapped_buffer a, b;
+    double t;
+    int n;
+
+    if (buffer_new(g, bw_size, &a) || buffer_new(g, bw_size, &b)) {
+        return -1;
+    }
+    t = now();
+    for (n = 0; n < 4 || now() - t < 1.0; n++) {
+        memset(a.map, n, bw_size);
+    }
+    *write_mbs = mb_per_s((double)n * bw_size, now() - t);
+    t = now();
+    for (n = 0; n < 4 || now() - t < 1.0; n++) {
+        for (size_t i = 0; i < bw_size / 4; i += 16) {
+            sink += a.map[i];
+        }
+    }
+    /* a read of one word per 64-byte line reads the whole line */
+    *read_mbs = mb_per_s((double)n * bw_size, now() - t);
+    t = now();
+    for (n = 0; n < 4 || now() - t < 1.0; n++) {
+        if (gpu_copy_fill(g, &a, &b, bw_size)) {
+            return -1;
+        }
+    }
+    *copies_per_s = n / (now() - t);
+    buffer_free(g, &a);
+    buffer_free(g, &b);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 4;
     VkDeviceSize max_size = (argc > 2 ? atoll(argv[2]) : 8192) << 10;
     VkDeviceSize bw_size = (argc > 3 ? atoll(argv[3]) : 4096) << 10;
     struct gpu g = { 0 };
-    struct mapped_buffer a, b;
-    double t, write_mbs = 0, read_mbs = 0, copies_per_s = 0;
+    double write_mbs = 0, read_mbs = 0, copies_per_s = 0;
     unsigned long long bytes = 0;
-    /* volatile: the read loop's loads must happen, and its sum is unused */
-    volatile uint32_t sink = 0;
     long bad = 0, r;
-    int allocs = 0, ok = 0, n;
+    int allocs = 0, ok = 0;
 
     if (gpu_open(&g)) {
         goto out;
@@ -363,32 +401,11 @@ int main(int argc, char **argv)
             bytes += 2 * size;
         }
     }
-    if (buffer_new(&g, bw_size, &a) || buffer_new(&g, bw_size, &b)) {
+    if (bw_size && bandwidth(&g, bw_size, &write_mbs, &read_mbs,
+                             &copies_per_s)) {
         goto out;
     }
-    allocs += 2;
-    t = now();
-    for (n = 0; n < 4 || now() - t < 1.0; n++) {
-        memset(a.map, n, bw_size);
-    }
-    write_mbs = mb_per_s((double)n * bw_size, now() - t);
-    t = now();
-    for (n = 0; n < 4 || now() - t < 1.0; n++) {
-        for (size_t i = 0; i < bw_size / 4; i += 16) {
-            sink += a.map[i];
-        }
-    }
-    /* a read of one word per 64-byte line reads the whole line */
-    read_mbs = mb_per_s((double)n * bw_size, now() - t);
-    t = now();
-    for (n = 0; n < 4 || now() - t < 1.0; n++) {
-        if (gpu_copy_fill(&g, &a, &b, bw_size)) {
-            goto out;
-        }
-    }
-    copies_per_s = n / (now() - t);
-    buffer_free(&g, &a);
-    buffer_free(&g, &b);
+    allocs += bw_size ? 2 : 0;
     ok = bad == 0;
     if (bad) {
         error = "data-mismatch";
