@@ -23,8 +23,29 @@ xenlend_die() {
     exit 1
 }
 
+# The packages of a list (default: the build environment's), one a line
 xenlend_packages() {
-    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$XENLEND_TOP/build-env/packages.txt"
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' \
+        "${1:-$XENLEND_TOP/build-env/packages.txt}"
+}
+
+# A Debian root of the tests made in the cache (the Xen bed's dom0, the
+# Mesa guest) is remade when this changes:  xenlend_root_hash LIST SCRIPT
+xenlend_root_hash() {
+    { xenlend_packages "$1"; cat "$2"; echo "$XENLEND_MIRROR"; } |
+        sha256sum | cut -d' ' -f1
+}
+
+# debootstrap trixie into DIR with LIST's packages, logging to LOG; dies
+# saying WHAT failed:  xenlend_debootstrap DIR LIST LOG WHAT
+xenlend_debootstrap() {
+    local dir=$1 list=$2 log=$3 what=$4
+    [ "$(id -u)" = 0 ] || xenlend_die "making $what needs root (debootstrap)"
+    xenlend_need_tool debootstrap debootstrap
+    debootstrap --variant=minbase \
+        --include="$(xenlend_packages "$list" | paste -sd,)" trixie "$dir" \
+        "$XENLEND_MIRROR" >>"$log" 2>&1 ||
+        { tail -20 "$log" >&2; xenlend_die "debootstrap of $what failed"; }
 }
 
 # The host is the environment when it is Debian 13 (trixie) or newer,

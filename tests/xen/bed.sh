@@ -7,15 +7,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../build-env/env.sh"
 bed=$XENLEND_CACHE/xen-bed
-hash=$({ sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/dom0-packages.txt"
-         cat "$0"; echo "$XENLEND_MIRROR"; } | sha256sum | cut -d' ' -f1)
+hash=$(xenlend_root_hash "$here/dom0-packages.txt" "$0")
 if [ "$(cat "$bed/.hash" 2>/dev/null)" = "$hash" ]; then
     echo "$bed"
     exit 0
 fi
 
-[ "$(id -u)" = 0 ] || xenlend_die "making the Xen test bed needs root (debootstrap)"
-xenlend_need_tool debootstrap debootstrap
 xenlend_need_tool bwrap bubblewrap
 xenlend_need_tool mke2fs e2fsprogs
 tmp=$bed.new
@@ -24,11 +21,8 @@ echo "xen-bed: making the dom0 root in $bed (about 3 minutes; log: $log)" >&2
 rm -rf "$tmp"
 mkdir -p "$tmp"
 : > "$log"
-pkgs=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/dom0-packages.txt" |
-       paste -sd,)
-debootstrap --variant=minbase --include="$pkgs" trixie "$tmp/root" \
-    "$XENLEND_MIRROR" >>"$log" 2>&1 ||
-    { tail -20 "$log" >&2; xenlend_die "debootstrap of the dom0 root failed"; }
+xenlend_debootstrap "$tmp/root" "$here/dom0-packages.txt" "$log" \
+    "the Xen test bed's dom0 root"
 # the same suites as the build environment, so that dom0's Xen is the
 # one our QEMU was built against
 cat > "$tmp/root/etc/apt/sources.list" <<SRC

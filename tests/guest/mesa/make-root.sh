@@ -8,15 +8,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../../build-env/env.sh"
 dir=$XENLEND_CACHE/guest-mesa
-hash=$({ sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt"
-         cat "$0"; echo "$XENLEND_MIRROR"; } | sha256sum | cut -d' ' -f1)
+hash=$(xenlend_root_hash "$here/packages.txt" "$0")
 if [ "$(cat "$dir/.hash" 2>/dev/null)" = "$hash" ]; then
     echo "$dir"
     exit 0
 fi
 
-[ "$(id -u)" = 0 ] || xenlend_die "making the Mesa guest root needs root (debootstrap)"
-xenlend_need_tool debootstrap debootstrap
 xenlend_need_tool mke2fs e2fsprogs
 tmp=$dir.new
 log=$XENLEND_CACHE/make-guest-mesa.log
@@ -24,10 +21,8 @@ echo "guest-mesa: making the Mesa guest root in $dir (about 3 minutes; log: $log
 rm -rf "$tmp"
 mkdir -p "$tmp"
 : > "$log"
-pkgs=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt" | paste -sd,)
-debootstrap --variant=minbase --include="$pkgs" trixie "$tmp/root" \
-    "$XENLEND_MIRROR" >>"$log" 2>&1 ||
-    { tail -20 "$log" >&2; xenlend_die "debootstrap of the Mesa guest root failed"; }
+xenlend_debootstrap "$tmp/root" "$here/packages.txt" "$log" \
+    "the Mesa guest's root"
 # what the guest never uses: apt's lists and caches, docs, locales
 rm -rf "$tmp"/root/var/cache/apt/* "$tmp"/root/var/lib/apt/lists/* \
        "$tmp"/root/usr/share/doc "$tmp"/root/usr/share/man \

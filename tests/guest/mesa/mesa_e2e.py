@@ -106,30 +106,27 @@ def check_venus(out):
     return []
 
 
-def check_vulkan(out):
-    vk = out["vk"]
-    if not vk:
-        return ["vk-hostmem printed no result"]
+def check_program(result, program, key, prefix):
+    """A program's result line: ok=1 and its device's KEY starts with
+    PREFIX (the venus or virgl device, not the guest's lavapipe)."""
+    if not result:
+        return [f"{program} printed no result"]
     why = []
-    if vk.get("ok") != "1":
-        why.append(f"vk-hostmem failed: {vk.get('error')}, "
-                   f"{vk.get('bad_words')} words wrong")
-    if not vk.get("device", "").startswith("Virtio-GPU Venus"):
-        why.append(f"vk-hostmem ran on '{vk.get('device')}', not venus")
+    if result.get("ok") != "1":
+        why.append(f"{program} failed: {result.get('error')}, "
+                   f"{result.get('bad_words')} words wrong")
+    if not result.get(key, "").startswith(prefix):
+        why.append(f"{program} ran on '{result.get(key)}', not {prefix}")
     return why
+
+
+def check_vulkan(out):
+    return check_program(out["vk"], "vk-hostmem", "device",
+                         "Virtio-GPU Venus")
 
 
 def check_gl(out):
-    gl = out["gl"]
-    if not gl:
-        return ["gl-bufmap printed no result"]
-    why = []
-    if gl.get("ok") != "1":
-        why.append(f"gl-bufmap failed: {gl.get('error')}, "
-                   f"{gl.get('bad_words')} words wrong")
-    if not gl.get("renderer", "").startswith("virgl"):
-        why.append(f"gl-bufmap ran on '{gl.get('renderer')}', not virgl")
-    return why
+    return check_program(out["gl"], "gl-bufmap", "renderer", "virgl")
 
 
 def check_counters(out, lend):
