@@ -131,7 +131,8 @@ static void deny_permission(struct lend_handle *h, u64 mfn)
 {
 	int ret = xen_lend_permit(h->domid, mfn, 1, false);
 
-	if (ret) {
+	/* ESRCH: the domain is gone, and its permissions with it */
+	if (ret && ret != -ESRCH) {
 		atomic64_inc(&stat_errors);
 		pr_warn_ratelimited("xen-lend: d%u keeps iomem permission over mfn %#llx: %d\n",
 				    h->domid, mfn, ret);
@@ -158,10 +159,11 @@ static int revoke_one(struct lend_handle *h, u64 gfn, struct page *page,
 		ret = xen_lend_permit(h->domid, mfn, 1, true);
 		if (!ret) {
 			ret = xen_lend_map(h->domid, gfn, mfn, 1, false);
+			/* the removal's EINVAL only: no entry to remove */
+			if (ret == -EINVAL)
+				ret = 0;
 			deny_permission(h, mfn);
 		}
-		if (ret == -EINVAL)
-			ret = 0;
 	}
 	if (ret && ret != -ESRCH)
 		return keep_leaked(h, gfn, ret, closing);
