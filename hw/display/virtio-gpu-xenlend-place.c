@@ -23,7 +23,20 @@ bool xenlend_place_fd(int fd, uint64_t size, uint64_t guest_offset,
 {
     size_t len = size + 2 * MiB;
     uintptr_t base, want;
+    off_t end;
     void *r, *p;
+
+    /*
+     * A mapping past the fd's end faults (SIGBUS) on access: a renderer
+     * that hands over a short fd must not take QEMU down with it.
+     */
+    end = lseek(fd, 0, SEEK_END);
+    if (end < 0 || (uint64_t)end < size) {
+        error_setg_errno(errp, end < 0 ? errno : 0, "the blob's fd holds %"
+                         PRId64 " bytes, not its %" PRIu64, (int64_t)end,
+                         size);
+        return false;
+    }
 
     r = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
              -1, 0);

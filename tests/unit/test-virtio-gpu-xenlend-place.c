@@ -87,6 +87,20 @@ static void test_bad_fd(void)
     g_assert_null(map.reservation);
 }
 
+/* an fd shorter than the blob is refused, before anything is mapped */
+static void test_short_fd(void)
+{
+    XenLendPlacedMap map = { 0 };
+    Error *err = NULL;
+    int fd = blob_fd();
+
+    g_assert_false(xenlend_place_fd(fd, 2 * BLOB, 0, &map, &err));
+    g_assert_nonnull(err);
+    error_free(err);
+    g_assert_null(map.reservation);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -95,5 +109,6 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-gpu-xenlend/place/memfd-unaligned-offset",
                     test_unaligned_offset);
     g_test_add_func("/virtio-gpu-xenlend/place/bad-fd", test_bad_fd);
+    g_test_add_func("/virtio-gpu-xenlend/place/short-fd", test_short_fd);
     return g_test_run();
 }
