@@ -121,9 +121,11 @@ int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow)
 /*
  * Add or remove p2m_mmio_direct entries gfn..gfn+nr -> mfn..mfn+nr.  Xen
  * returns a positive count when it stopped early (preemption): go on from
- * there.  Removal flushes the guest's TLBs before it returns.
+ * there.  Removal flushes the guest's TLBs before it returns.  Nothing
+ * here allocates: an MMU notifier may call it.
  */
-int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add)
+int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add,
+		 bool may_block)
 {
 	u64 done = 0;
 
@@ -145,7 +147,8 @@ int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add)
 		if (ret == 0)
 			break;
 		done += ret;
-		cond_resched();
+		if (may_block)
+			cond_resched();
 	}
 	return 0;
 }
@@ -275,11 +278,13 @@ int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr, u32 *done)
 /*
  * Revoke gfn..gfn+nr-1: when it returns, the guest cannot reach them.  A
  * call at a time revokes at most DMOP_REVOKE_CHUNK pages, so that a long
- * range lets other work run between them.
+ * range lets other work run between them where the caller may sleep (an
+ * MMU notifier's non-blockable invalidation may not).  Nothing here
+ * sleeps or allocates.
  */
 #define DMOP_REVOKE_CHUNK 512
 
-int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr)
+int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr, bool may_block)
 {
 	while (nr) {
 		struct dmop_revoke_extent ext = {
@@ -296,7 +301,8 @@ int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr)
 			return ret;
 		gfn += ext.nr;
 		nr -= ext.nr;
-		cond_resched();
+		if (may_block)
+			cond_resched();
 	}
 	return 0;
 }

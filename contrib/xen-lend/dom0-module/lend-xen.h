@@ -6,8 +6,8 @@
  * XEN_DOMCTL_memory_mapping, after XEN_DOMCTL_iomem_permission lets the
  * borrower hold it.  mmio_direct entries are not RAM to Xen: the borrower
  * cannot grant them, pass them to hypercalls or have them foreign-mapped,
- * and Xen takes no reference on the frame, so this module pins it until
- * the entry is gone.
+ * and Xen takes no reference on the frame: the module revokes the entry
+ * before Linux lets the page go (lend-range.c).
  */
 #ifndef XEN_LEND_XEN_H
 #define XEN_LEND_XEN_H
@@ -23,7 +23,8 @@ extern unsigned int xen_lend_domctl_version;
 
 int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE]);
 int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow);
-int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add);
+int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add,
+		 bool may_block);
 int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram);
 
 /*
@@ -34,6 +35,6 @@ int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram);
 int xen_lend_dmop_probe(u16 domid);
 int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr,
 		       u32 *done);
-int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr);
+int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr, bool may_block);
 
 #endif

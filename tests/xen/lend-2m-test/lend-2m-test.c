@@ -48,7 +48,7 @@ static long time_dmop(u16 domid, u64 gfn, u32 nr, unsigned int rounds)
 	for (r = 0; r < rounds; r++) {
 		ret = xen_lend_dmop_lend(domid, gfn, mfns, nr, &done);
 		if (!ret)
-			ret = xen_lend_dmop_revoke(domid, gfn, nr);
+			ret = xen_lend_dmop_revoke(domid, gfn, nr, true);
 		if (ret)
 			return ret;
 	}
@@ -65,12 +65,12 @@ static long time_phase1(u16 domid, u64 gfn, unsigned int rounds)
 	for (r = 0; r < rounds; r++) {
 		ret = xen_lend_permit(domid, mfns[0], 1, true);
 		if (!ret)
-			ret = xen_lend_map(domid, gfn, mfns[0], 1, true);
+			ret = xen_lend_map(domid, gfn, mfns[0], 1, true, true);
 		xen_lend_permit(domid, mfns[0], 1, false);
 		if (!ret)
 			ret = xen_lend_permit(domid, mfns[0], 1, true);
 		if (!ret)
-			ret = xen_lend_map(domid, gfn, mfns[0], 1, false);
+			ret = xen_lend_map(domid, gfn, mfns[0], 1, false, true);
 		xen_lend_permit(domid, mfns[0], 1, false);
 		if (ret)
 			return ret;
@@ -108,7 +108,7 @@ static int step_set(const char *val, const struct kernel_param *kp)
 		return 0;
 	}
 	if (sscanf(val, "revoke %u %llx %llu", &domid, &gfn, &nr) == 3) {
-		ret = xen_lend_dmop_revoke(domid, gfn, nr);
+		ret = xen_lend_dmop_revoke(domid, gfn, nr, true);
 		pr_info("xen-lend-2m-test: revoke d%u gfn %#llx nr %llu rc=%d\n",
 			domid, gfn, nr, ret);
 		return 0;
@@ -155,7 +155,7 @@ static void __exit lend_2m_test_exit(void)
 	int ret = 0;
 
 	if (lent_gfn != ~0ULL)
-		ret = xen_lend_dmop_revoke(lent_domid, lent_gfn, RUN_PAGES);
+		ret = xen_lend_dmop_revoke(lent_domid, lent_gfn, RUN_PAGES, true);
 	/* never free what the guest may still reach */
 	if (ret && ret != -ESRCH)
 		pr_err("xen-lend-2m-test: revoke failed (%d): run kept\n", ret);
