@@ -53,6 +53,9 @@ cp "$build/guest/vmlinuz" "$build/guest/initrd.gz" \
    "$build/guest/initrd-mesa.gz" "$stage/guest/"
 cp "$here/dom0-init" "$here/dm.sh" "$here/hvm-xenlend.cfg" \
    "$here/hvm-mesa.cfg" "$here/foreign-map.py" "$stage/"
+# the hostile lender (MODE hostile), for dom0's libc: the build root's
+xenlend_run gcc -O2 -Wall -Werror -I"$top/include" -o "$stage/lend-hostile" \
+    "$here/lend-hostile.c"
 # the Mesa guest's root, a disk of the bed of its own (dom0's /dev/vdc)
 mesa_root=$("$top/tests/guest/mesa/make-root.sh")/root.img
 missing=$(bwrap --ro-bind "$bed/root" / --ro-bind "$stage" /mnt \

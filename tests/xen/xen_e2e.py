@@ -265,9 +265,9 @@ def client_passed(case):
 
 
 def lends_balanced(case):
-    """After the guest: no handle, nothing pinned or leaked, all revoked."""
+    """After the guest: no handle, no page held or leaked, all revoked."""
     after = module_counters(case, "xen-lend module after the guest")
-    return (after.get("handles") == 0 and after.get("pages_pinned") == 0
+    return (after.get("handles") == 0 and after.get("pages_held") == 0
             and after.get("pages_leaked") == 0
             and after.get("pages_lent") == after.get("pages_revoked"))
 
@@ -341,7 +341,7 @@ def check_lend_guest(case):
          list(guest_iomem(case, "xen lent pages while the guest ran")
               .values()) == ["{}"]),
         ("the guest exits with blobs mapped; lends and revokes balance; "
-         "no page is left pinned or leaked",
+         "no page is left held or leaked",
          "XENLEND-HOLD" in text(case, "guest serial")
          and lends_balanced(case) and running.get("errors") == 0),
     ]
@@ -377,9 +377,9 @@ def check_dmop_guest(case):
          and res.get("memop_populate") == "0"),
         ("the module lends through Xen's device-model operations",
          running.get("handles_dmop") == 1),
-        ("Xen holds the lent frames: the module pins none, and lets go of "
-         "every page it held",
-         running.get("pages_pinned") == 0 and running.get("pages_held", 0) > 0
+        ("Xen holds the lent frames: the module holds no page, pinned or "
+         "not, while they are lent",
+         running.get("pages_lent", 0) > 0 and running.get("pages_held") == 0
          and after.get("pages_held") == 0),
         ("Xen counts the guest's lent pages while it runs (p2m_lent)",
          len(guest_lent) == 1 and guest_lent[0] > 0),
@@ -501,27 +501,30 @@ def check_mesa_lent(case):
          and dev.get("trapped-writes") == 0
          and dev.get("maps-trapped") == 0),
         ("the module lent through Xen's device-model operations, "
-         "pinning nothing",
+         "holding no page",
          running.get("handles_dmop") == 1
          and running.get("pages_lent", 0) > 0
-         and running.get("pages_pinned") == 0),
+         and running.get("pages_held") == 0),
         ("after the guest everything lent is revoked and nothing leaked",
          lends_balanced(case) and not xen_after),
     ]
 
 
 def check_mesa_trapped(case):
-    """lend=auto without the module: venus still works, every access to
-    its blobs goes through Xen's ioreq path (vk-hostmem only: mesa-tiny)."""
+    """lend=auto without the module: the device offers no venus (under Xen
+    its ring needs lent memory) and says so; GL on virgl works with every
+    access to its blobs an ioreq (gl-bufmap only: mesa-tiny)."""
     dev = device_state(case)
-    vk = mesa_results(case)["vk"]
+    r = mesa_results(case)
     return [
         ("xl create succeeds", "xl-create-rc 0" in case["head"]),
-        ("vk-hostmem on venus: HOST_VISIBLE memory written, copied and "
-         "filled by the GPU, every word right",
-         vk.get("ok") == "1"
-         and vk.get("device", "").startswith("Virtio-GPU Venus")),
-    ] + [
+        ("venus is not offered, and the device model says why",
+         not r["venus"] and "venus is not offered to the guest"
+         in text(case, "device model log")),
+        ("gl-bufmap on virgl: persistent buffer storage copied by the GPU, "
+         "every word right",
+         r["gl"].get("ok") == "1"
+         and r["gl"].get("renderer", "").startswith("virgl")),
         ("Mesa's blobs were mapped, not lent, and every access trapped",
          dev.get("lending") is False and dev.get("maps", 0) > 0
          and dev.get("trapped-writes", 0) > 0
@@ -531,15 +534,18 @@ def check_mesa_trapped(case):
 
 def check_mesa_udmabuf(case):
     """lend=auto with the module and dom0's udmabuf: lavapipe exports
-    udmabufs, mapped VM_PFNMAP, which the module cannot lend before the
-    no-pinning work; lend=auto traps those blobs and lends the rest."""
+    udmabufs, which Linux 6.12 maps VM_PFNMAP; the module lends them
+    (follow_pfnmap under its notifier), none is trapped."""
     dev = device_state(case)
     running = module_counters(case, "xen-lend module while the guest ran")
     return mesa_programs(case) + [
-        ("blobs the module cannot lend (VM_PFNMAP) are trapped, the rest "
-         "lent through the DMOPs",
-         dev.get("lending") is True and dev.get("maps-trapped", 0) > 0
+        ("every blob is lent, the udmabufs' VM_PFNMAP mappings too: no map "
+         "trapped, no access trapped",
+         dev.get("lending") is True and dev.get("maps", 0) > 0
+         and dev.get("maps-trapped") == 0
          and dev.get("map-errors") == 0
+         and dev.get("trapped-reads") == 0
+         and dev.get("trapped-writes") == 0
          and running.get("handles_dmop") == 1
          and running.get("pages_lent", 0) > 0),
         ("after the guest everything lent is revoked and nothing leaked",
@@ -547,14 +553,116 @@ def check_mesa_udmabuf(case):
     ]
 
 
+HOSTILE_KINDS = ("munmap", "exit", "udmabuf")
+
+
+def hostile_lines(case, kind, what):
+    """dom0-init's hostile_steps lines "hostile KIND WHAT REST": [REST]."""
+    pre = f"hostile {kind} {what}"
+    return [line[len(pre):].strip() for line in case.get("hostile lender", [])
+            if line.startswith(pre + " ") or line == pre]
+
+
+def peek_views(case, kind, what):
+    """The guest's readings of the BAR pages in @what lines: [(v0, v1)]."""
+    out = []
+    for line in hostile_lines(case, kind, what):
+        m = re.search(r"v0=(0x[0-9a-fA-F]+) v1=(0x[0-9a-fA-F]+)", line)
+        if m:
+            out.append((int(m.group(1), 16), int(m.group(2), 16)))
+    return out
+
+
+def ours(value):
+    """A word of lend-hostile's: its pattern (0xfeedK0ii) or reuse fill
+    (0xdead00ii)."""
+    return value >> 16 in (0xfeed, 0xdead)
+
+
+def check_hostile(case, dmop=True):
+    """A dom0 process lends its own memory into the guest's hostmem BAR
+    and frees it without revoking (tests/xen/lend-hostile.c): the
+    module's MMU notifier revokes before the kernel frees the frames."""
+    after = module_counters(case, "xen-lend module after the guest")
+    lent_seen, gone, reused, clean = [], [], [], []
+    for k, kind in enumerate(HOSTILE_KINDS):
+        tag = 0xfeed0000 | k << 8
+        lent_seen.append(peek_views(case, kind, "lent-view")[:1]
+                         == [(tag, tag | 15)])
+        views = peek_views(case, kind, "after-view")
+        clean.append(len(views) == 4 and not any(ours(v) for vv in views
+                                                 for v in vv))
+        gone.append(hostile_lines(case, kind, "xen-lent-after") == ["0 0"])
+        m = re.search(r"reused=(\d+)", " ".join(
+            hostile_lines(case, kind, "FILLED")))
+        reused.append(int(m.group(1)) if m else -1)
+    cycle = re.search(r"CYCLE .*invalidate_us=\S+ relend_ms=\S+",
+                      text(case, "hostile lender"))
+    checks = [
+        ("xl create succeeds", "xl-create-rc 0" in case["head"]),
+        ("the guest sees each lender's pattern while it is lent: anonymous "
+         "memory (munmap, exit) and a udmabuf's VM_PFNMAP mapping",
+         all(lent_seen)),
+        ("after munmap, exit and the udmabuf's munmap, none revoking, the "
+         "guest sees none of the old data nor what dom0 writes next",
+         all(clean)),
+        ("dom0 reused frames the lenders freed (pagemap) while the guest "
+         "looked", reused[0] > 0 or reused[1] > 0),
+        ("an invalidate + re-lend cycle of 512 pages is timed",
+         cycle is not None),
+        ("the notifier revoked every page, all released: lends and revokes "
+         "balance, none held or leaked",
+         lends_balanced(case) and after.get("invalidations", 0) >= 3
+         and after.get("errors") == 0),
+    ]
+    if dmop:
+        checks.append(("Xen lends the guest none of those frames once the "
+                       "lender has freed them ('q': 0 lent)", all(gone)))
+    return checks
+
+
+def check_hostile_stock(case):
+    """The same on Debian's Xen: phase-1 p2m_mmio_direct entries."""
+    return check_hostile(case, dmop=False)
+
+
+def check_migrate(case):
+    """lend=on under the patched Xen while dom0 compacts memory and
+    write-protects the device model's pages: the notifier revokes, the
+    trapped window serves the guest, the worker lends again."""
+    running = module_counters(case, "xen-lend module while the guest ran")
+    res = client_result(case)
+    m = re.search(r"migrate rounds=(\d+) compaction=(\d+) soft-dirty=(\d+)",
+                  text(case, "migrate"))
+    rounds, compact, soft = (int(g) for g in m.groups()) if m else (0, 0, 0)
+    return [
+        ("xl create succeeds", "xl-create-rc 0" in case["head"]),
+        ("the guest client's data checks pass, its churn of reads and "
+         "writes among them", client_passed(case)
+         and int(res.get("churn_rounds", "0")) > 0),
+        (f"dom0 moved lent memory under the guest: {rounds} rounds, "
+         f"{compact} invalidations by compaction, {soft} by soft-dirty "
+         f"clearing", rounds > 0 and compact + soft > 0
+         and running.get("invalidations", 0) > 0),
+        ("the worker lent the invalidated pages again",
+         running.get("pages_relent", 0) > 0),
+        ("nothing is held, leaked or left lent after the guest",
+         lends_balanced(case) and running.get("pages_held") == 0
+         and running.get("errors") == 0),
+    ]
+
+
 CHECKS = {"xenlend-mesa": check_mesa_lent,
           "xenlend-mesa-auto": check_mesa_trapped,
           "xenlend-mesa-udmabuf": check_mesa_udmabuf,
-"xenlend-on": check_on, "xenlend-auto": check_auto,
+          "xenlend-on": check_on, "xenlend-auto": check_auto,
           "xenlend-guest": check_guest,
           "xenlend-lend-probe": check_lend_probe,
           "xenlend-lend": check_lend_guest, "xenlend-off": check_off_guest,
-          "xenlend-dmop": check_dmop_guest, "xenlend-2m": check_lend2m}
+          "xenlend-dmop": check_dmop_guest, "xenlend-2m": check_lend2m,
+          "xenlend-hostile": check_hostile,
+          "xenlend-lend-hostile": check_hostile_stock,
+          "xenlend-migrate": check_migrate}
 
 
 def main():
@@ -607,6 +715,9 @@ def main():
                 print(f"{name}: {m.group(0)}")
         for line in case.get("dom0 kernel log", []):
             print(f"{name}: dom0: {line}")
+        for line in case.get("hostile lender", []) + case.get("migrate", []):
+            if re.search(r"CYCLE|FILLED|migrate rounds|lend-hostile:", line):
+                print(f"{name}: {line}")
         for line in case.get("lend 2m", []):
             if line.startswith(("lend2m-bench", "lend2m run at")):
                 print(f"{name}: {line}")
