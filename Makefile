@@ -6,7 +6,6 @@
 #                   tests, the guest tests and the Xen test bed
 #   make check-xen  only the Xen test bed (tests/xen/cases, cases-stock)
 #   make check-mesa only real Mesa (venus, virgl) in a guest under TCG
-#   make check-xen-mesa-trapped  the Mesa guest under Xen, all trapped (slow)
 #   make check-sanitizers   the qtests and unit tests under ASan and UBSan
 #   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
@@ -17,7 +16,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check check-xen check-mesa check-xen-mesa-trapped check-sanitizers bench shell clean distclean
+.PHONY: all prepare guest demo check check-xen check-mesa check-sanitizers bench shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -49,11 +48,6 @@ check-xen: guest
 
 check-mesa: guest
 	tests/guest/mesa/run.sh $(BUILD)
-
-# The Mesa guest under Xen with every access trapped: slow, and venus
-# stalls on its trapped ring today (docs/devel/xenlend-xen-testbed.rst)
-check-xen-mesa-trapped: guest
-	tests/xen/run.sh $(BUILD) tests/xen/cases-mesa-trapped
 
 # Timed, so not part of check: numbers in $(BUILD)/bench/results.md
 bench: guest

@@ -25,6 +25,7 @@
 #include "hw/qdev-properties-system.h"
 #include "migration/blocker.h"
 #include "system/system.h"
+#include "system/xen.h"
 #include "ui/console.h"
 #include "hw/virtio/virtio-gpu-bswap.h"
 #include "hw/virtio/virtio-gpu-xenlend.h"
@@ -301,6 +302,39 @@ static bool xenlend_choose_mode(VirtIOGPUXenLend *x, Error **errp)
 }
 
 /*
+ * Venus keeps its command ring's status word in blob memory, and the guest
+ * (Mesa's vn_ring) and virglrenderer's ring thread both update it with
+ * locked read-modify-writes.  Trapped under Xen, the guest's is emulated
+ * as a read ioreq and a write ioreq: an IDLE bit the ring thread sets in
+ * between is lost, the thread sleeps, and the guest waits for its ring
+ * for good.  So under Xen venus needs lent memory.
+ */
+static bool xenlend_venus_needs_lending(VirtIOGPUXenLend *x, Error **errp)
+{
+    VirtIOGPU *g = VIRTIO_GPU(x);
+
+    if (!xen_enabled() || x->lending ||
+        !virtio_gpu_venus_enabled(g->parent_obj.conf)) {
+        return true;
+    }
+    if (x->lend == ON_OFF_AUTO_OFF) {
+        error_setg(errp, "virtio-gpu-xenlend: venus=on needs lent memory "
+                   "under Xen, and lend=off traps it");
+        error_append_hint(errp, "Venus's ring needs atomic operations, which "
+                          "a trapped access cannot give. Use lend=on or "
+                          "lend=auto with the xen-lend module loaded, or "
+                          "venus=off.\n");
+        return false;
+    }
+    g->parent_obj.conf.flags &= ~(1 << VIRTIO_GPU_FLAG_VENUS_ENABLED);
+    warn_report("virtio-gpu-xenlend: venus is not offered to the guest: "
+                "under Xen its ring needs lent memory (atomic operations), "
+                "and blob memory is trapped; load the xen-lend module for "
+                "Vulkan");
+    return true;
+}
+
+/*
  * Headless, the renderer needs no display to exist first, so it starts
  * with the device rather than at the guest's first command: a GL stack
  * that cannot work fails the device model at start, where the user
@@ -351,7 +385,8 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
                    "virtio-gpu-xenlend) is permitted");
         return;
     }
-    if (!xenlend_choose_mode(x, errp)) {
+    if (!xenlend_choose_mode(x, errp) ||
+        !xenlend_venus_needs_lending(x, errp)) {
         return;
     }
 
