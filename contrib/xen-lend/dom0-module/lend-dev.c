@@ -24,6 +24,7 @@
 #include <linux/sched/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -39,6 +40,7 @@
 
 /* Counters, in /sys/class/misc/xen-lend/ (the test bed reads them). */
 struct lend_stats lend_stats;
+DEFINE_MUTEX(lend_phase1_lock);
 
 /*
  * Is @domid still the domain the handle was opened for?  0: yes, or Xen
@@ -157,6 +159,10 @@ static bool extent_valid(const struct privcmd_lend_extent *e, bool lend)
 {
 	if (!e->nr_pages || e->pad || (e->flags & ~PRIVCMD_LEND_EXTENT_2M))
 		return false;
+	/* whole 2 MiB pages on both sides, as the flag says */
+	if ((e->flags & PRIVCMD_LEND_EXTENT_2M) &&
+	    ((e->gfn | e->nr_pages) % 512 || (lend && e->uaddr % SZ_2M)))
+		return false;
 	if (e->gfn + e->nr_pages < e->gfn || e->nr_pages > LEND_MAX_PAGES)
 		return false;
 	/* nr_pages * PAGE_SIZE must not wrap: bound it by what is left */
@@ -185,7 +191,7 @@ static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
 {
 	struct privcmd_lend_batch batch;
 	struct privcmd_lend_extent *ext;
-	unsigned int i;
+	unsigned int i, bad = 0, lent = 0;
 	long ret = 0;
 	int state = 0;
 
@@ -199,16 +205,14 @@ static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
 		return PTR_ERR(ext);
 
 	atomic64_inc(lend ? &lend_stats.lend_calls : &lend_stats.revoke_calls);
-	for (i = 0; i < batch.nr; i++) {
+	for (i = 0; !ret && i < batch.nr; i++) {
 		if (!extent_valid(&ext[i], lend)) {
 			ret = -EINVAL;
-			break;
+			bad = i;
 		}
 	}
-	if (!ret && extents_overlap(ext, batch.nr)) {
-		i = 0;
+	if (!ret && extents_overlap(ext, batch.nr))
 		ret = -EINVAL;
-	}
 
 	if (mutex_lock_killable(&h->ioctl_lock)) {
 		kfree(ext);
@@ -218,7 +222,7 @@ static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
 	for (i = 0; !ret && !lend && i < batch.nr; i++) {
 		if (!all_lent(h, &ext[i])) {
 			ret = -ENOENT;
-			break;
+			bad = i;
 		}
 	}
 	/* once per batch: the domain is still the one the handle is for */
@@ -226,26 +230,33 @@ static long lend_batch(struct lend_handle *h, void __user *arg, bool lend)
 		state = lend_domain_state(h);
 		if (lend)
 			ret = state;
-		i = 0;
 	}
-	for (i = ret ? i : 0; !ret && i < batch.nr; i++) {
-		ret = lend ? lend_extent(h, &ext[i]) :
-		      revoke_extent(h, &ext[i], state);
-		if (ret)
-			break;
-	}
-	if (ret && lend) {
+	if (!ret && lend) {
+		for (; !ret && lent < batch.nr; lent++) {
+			ret = lend_extent(h, &ext[lent]);
+			bad = lent;
+		}
 		/* all or nothing: undo the extents before the failed one */
-		unsigned int j;
+		if (ret) {
+			for (i = 0; i < bad; i++)
+				undo_lend(h, &ext[i]);
+		}
+	} else if (!ret) {
+		/* every extent, whatever one of them says: it is a revoke */
+		for (i = 0; i < batch.nr; i++) {
+			int err = revoke_extent(h, &ext[i], state);
 
-		for (j = 0; j < i && j < batch.nr; j++)
-			undo_lend(h, &ext[j]);
+			if (err && !ret) {
+				ret = err;
+				bad = i;
+			}
+		}
 	}
 	mutex_unlock(&h->ioctl_lock);
 
 	if (ret) {
 		atomic64_inc(&lend_stats.errors);
-		batch.error_index = min(i, batch.nr - 1);
+		batch.error_index = bad;
 		if (copy_to_user(arg, &batch, sizeof(batch)))
 			ret = -EFAULT;
 	}
@@ -288,9 +299,9 @@ static int handle_release(struct inode *inode, struct file *file)
 	int state;
 
 	/* no re-lend from now on, and none under way */
-	mutex_lock(&h->lock);
+	mutex_lock(h->lock);
 	h->closing = true;
-	mutex_unlock(&h->lock);
+	mutex_unlock(h->lock);
 	cancel_delayed_work_sync(&h->relend);
 
 	mutex_lock(&h->ioctl_lock);
@@ -336,6 +347,9 @@ static long lend_open(void __user *arg)
 		return -ENOMEM;
 	h->domid = op.domid;
 	ret = xen_lend_domain_handle(h->domid, h->uuid);
+	/* a PV domain has no p2m: nothing could be lent into it */
+	if (!ret && !xen_lend_domain_is_hvm(h->domid))
+		ret = -EOPNOTSUPP;
 	if (ret) {
 		kfree(h);
 		return ret;
@@ -343,8 +357,8 @@ static long lend_open(void __user *arg)
 	h->mm = current->mm;
 	mmgrab(h->mm);
 	mutex_init(&h->ioctl_lock);
-	mutex_init(&h->lock);
-	xa_init(&h->gfns);
+	mutex_init(&h->own_lock);
+	xa_init_flags(&h->gfns, XA_FLAGS_ACCOUNT);
 	INIT_LIST_HEAD(&h->ranges);
 	INIT_DELAYED_WORK(&h->relend, lend_relend_work);
 	h->pfns = kmalloc_array(LEND_CHUNK, sizeof(*h->pfns), GFP_KERNEL);
@@ -355,8 +369,18 @@ static long lend_open(void __user *arg)
 		return -ENOMEM;
 	}
 
-	/* Xen's own lending where it has it, else phase 1 */
-	h->dmop = !xen_lend_dmop_probe(h->domid);
+	/*
+	 * Xen's own lending where it has it (the probe is an empty revoke),
+	 * phase 1 where Xen does not know the DMOP; any other answer
+	 * (no privilege, no such domain) is the open's.
+	 */
+	ret = xen_lend_dmop_probe(h->domid);
+	if (ret && ret != -EOPNOTSUPP) {
+		handle_free(h);
+		return ret;
+	}
+	h->dmop = !ret;
+	h->lock = h->dmop ? &h->own_lock : &lend_phase1_lock;
 	/* Xen maps a 2 MiB entry where the frames are contiguous */
 	op.caps = h->dmop ? PRIVCMD_LEND_CAP_2M : 0;
 	op.max_extents = LEND_MAX_EXTENTS;

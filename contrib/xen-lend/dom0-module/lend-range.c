@@ -127,13 +127,14 @@ static int collect(struct mm_struct *mm, unsigned long uaddr, unsigned int n,
 /*
  * Guest writes leave no dirty bit in Linux's page tables: mark the page
  * dirty when it is taken back, as KVM does when it zaps an entry, so
- * that reclaim never drops what the guest wrote.
+ * that reclaim never drops what the guest wrote.  A VM_PFNMAP mapping's
+ * pages are its exporter's to track.
  */
 static void mark_dirty(unsigned long pfn)
 {
 	struct page *page;
 
-	if (!pfn_valid(pfn))
+	if ((pfn & LEND_PFNMAP) || !pfn_valid(pfn))
 		return;
 	page = pfn_to_page(pfn);
 	if (!PageReserved(page))
@@ -141,21 +142,28 @@ static void mark_dirty(unsigned long pfn)
 }
 
 /*
- * A page Xen did not give back is kept: the module takes a reference
- * (the page is still mapped, so it is alive) and never drops it, so
- * Linux cannot reuse a frame the guest may still reach.
+ * A page Xen did not give back is kept: the module takes a reference on
+ * its folio (the page is still mapped, so it is alive) and never drops
+ * it, so Linux cannot reuse a frame the guest may still reach.  A frame
+ * that cannot be held (no page to count) fails closed: the borrower is
+ * paused, so that it reaches nothing any more.
  */
 static void keep_leaked(struct lend_handle *h, u64 gfn, unsigned long pfn,
 			int err)
 {
-	bool held = pfn_valid(pfn) && get_page_unless_zero(pfn_to_page(pfn));
+	unsigned long n = pfn & ~LEND_PFNMAP;
+	bool held = pfn_valid(n) && folio_try_get(page_folio(pfn_to_page(n)));
 
-	pr_err_ratelimited("xen-lend: d%u gfn %#llx: not revoked (%d): %s\n",
-			   h->domid, gfn, err,
-			   held ? "page stays held" : "frame cannot be held");
-	if (held)
-		atomic64_inc(&lend_stats.held);
 	atomic64_inc(&lend_stats.leaked);
+	if (held) {
+		atomic64_inc(&lend_stats.held);
+		pr_err_ratelimited("xen-lend: d%u gfn %#llx: not revoked (%d): page stays held\n",
+				   h->domid, gfn, err);
+		return;
+	}
+	atomic64_inc(&lend_stats.errors);
+	pr_err("xen-lend: d%u gfn %#llx: not revoked (%d) and pfn %#lx cannot be held: pausing d%u (%d)\n",
+	       h->domid, gfn, err, n, h->domid, xen_lend_pause(h->domid));
 }
 
 /*
@@ -188,7 +196,7 @@ static int revoke_xen(struct lend_handle *h, u64 gfn, unsigned long pfn,
 
 	if (h->dmop)
 		return xen_lend_dmop_revoke(h->domid, gfn, n, block);
-	if (own_mfn(pfn, &mfn))
+	if (own_mfn(pfn & ~LEND_PFNMAP, &mfn))
 		return -EFAULT;
 	ret = xen_lend_permit(h->domid, mfn, 1, true);
 	if (!ret) {
@@ -202,13 +210,26 @@ static int revoke_xen(struct lend_handle *h, u64 gfn, unsigned long pfn,
 }
 
 /*
- * Revoke the lent pages among first..first+n-1 of @r; h->lock held.  It
- * cannot fail: a page Xen does not give back is kept (keep_leaked).
- * *state is lend_domain_state()'s answer, asked once where it is 1: a
- * domain that is gone dropped its entries with its p2m (-ESRCH); under a
- * reused id nothing of the new domain is touched (-ESTALE: kept).
- * Returns the number of pages lent before, or the first error with
- * @errp.  With @stale the pages are marked for the re-lend worker.
+ * Is the page at @gfn no longer reachable after revoke_xen() said @ret?
+ * Xen's revoke removes every entry of a frame the caller lent and stops
+ * with ENOENT only at a gfn holding something else, so then none of ours
+ * is there; ESRCH: the domain and its p2m are gone.
+ */
+static bool revoked(struct lend_handle *h, int ret)
+{
+	return !ret || ret == -ESRCH || (h->dmop && ret == -ENOENT);
+}
+
+/*
+ * Revoke the lent pages among first..first+n-1 of @r; *h->lock held.  It
+ * cannot fail: a page Xen does not give back is kept (keep_leaked).  On
+ * Xen's lending the revoke is always asked for (it touches nothing but
+ * the caller's own lent frames); phase 1 asks lend_domain_state() first,
+ * once, where *state is 1: under a reused id nothing of the new domain
+ * is touched (-ESTALE: kept), a domain that is gone dropped its entries
+ * with its p2m (-ESRCH).  Returns the number of pages lent before; the
+ * first error goes to @errp.  With @stale the pages are marked for the
+ * re-lend worker, while the domain lives.
  */
 static u64 revoke_pages(struct lend_range *r, u64 first, u64 n, int *state,
 			bool block, bool stale, int *errp)
@@ -217,7 +238,7 @@ static u64 revoke_pages(struct lend_range *r, u64 first, u64 n, int *state,
 	u64 a, b, i, end = first + n, count = 0;
 
 	for (a = first; a < end; a = b) {
-		int ret;
+		int ret = 0;
 
 		while (a < end && r->pfns[a] == LEND_NO_PFN)
 			a++;
@@ -227,19 +248,23 @@ static u64 revoke_pages(struct lend_range *r, u64 first, u64 n, int *state,
 		for (b = a + 1; b < end && h->dmop &&
 		     r->pfns[b] != LEND_NO_PFN; b++)
 			;
-		if (*state == 1)
-			*state = lend_domain_state(h);
-		ret = *state;
+		if (!h->dmop) {
+			if (*state == 1)
+				*state = lend_domain_state(h);
+			ret = *state;
+		}
 		if (!ret)
 			ret = revoke_xen(h, r->gfn + a, r->pfns[a], b - a,
 					 block);
-		if (ret && ret != -ESRCH && !*state && b - a > 1) {
+		if (!revoked(h, ret) && b - a > 1) {
 			/* which pages were not revoked: one by one */
 			b = a + 1;
 			ret = revoke_xen(h, r->gfn + a, r->pfns[a], 1, block);
 		}
+		if (ret && ret != -ENOENT)
+			h->dead |= ret == -ESRCH || ret == -ESTALE;
 		for (i = a; i < b; i++) {
-			if (ret && ret != -ESRCH) {
+			if (!revoked(h, ret)) {
 				keep_leaked(h, r->gfn + i, r->pfns[i], ret);
 				if (errp && !*errp)
 					*errp = ret;
@@ -248,11 +273,23 @@ static u64 revoke_pages(struct lend_range *r, u64 first, u64 n, int *state,
 				atomic64_inc(&lend_stats.revoked);
 			}
 			r->pfns[i] = LEND_NO_PFN;
-			if (stale && (!ret || ret == -ESRCH))
+			if (stale && !ret)
 				__set_bit(i, r->stale);
 		}
 		count += b - a;
+		if (block)
+			cond_resched();
 	}
+	return count;
+}
+
+/* Lent pages among first..first+n-1 of @r, up to @max */
+static u64 lent_in(struct lend_range *r, u64 first, u64 n, u64 max)
+{
+	u64 i, count = 0;
+
+	for (i = first; i < first + n && count <= max; i++)
+		count += r->pfns[i] != LEND_NO_PFN;
 	return count;
 }
 
@@ -272,12 +309,17 @@ static bool range_invalidate(struct mmu_interval_notifier *mn,
 
 	/*
 	 * Only the OOM reaper cannot wait: it tries this mm again later, as
-	 * for other drivers that mirror page tables.
+	 * for other drivers that mirror page tables.  Nor should it wait for
+	 * a long revoke.
 	 */
-	if (block)
-		mutex_lock(&h->lock);
-	else if (!mutex_trylock(&h->lock))
+	if (block) {
+		mutex_lock(h->lock);
+	} else if (!mutex_trylock(h->lock)) {
 		return false;
+	} else if (lent_in(r, first, last - first, LEND_CHUNK) > LEND_CHUNK) {
+		mutex_unlock(h->lock);
+		return false;
+	}
 	mmu_interval_set_seq(mn, cur_seq);
 	/* munmap, mremap, exit: what is mapped there next is not lent */
 	if (range->event == MMU_NOTIFY_UNMAP)
@@ -289,9 +331,10 @@ static bool range_invalidate(struct mmu_interval_notifier *mn,
 	 * Also where nothing was lent: pages a re-lend could not take (an
 	 * mprotect to read-only) may be back (the mprotect undone).
 	 */
-	if (!r->unmapped && !h->closing && !bitmap_empty(r->stale, r->nr))
+	if (!r->unmapped && !h->closing && !h->dead &&
+	    !bitmap_empty(r->stale, r->nr))
 		schedule_delayed_work(&h->relend, RELEND_DELAY);
-	mutex_unlock(&h->lock);
+	mutex_unlock(h->lock);
 	return true;
 }
 
@@ -313,7 +356,7 @@ static int check_not_ram(struct lend_handle *h, u64 gfn, unsigned int nr)
 	return ret;
 }
 
-/* Lend n frames at gfn.. (h->lock held); *done: how many Xen lent */
+/* Lend n frames at gfn.. (*h->lock held); *done: how many Xen lent */
 static int lend_xen(struct lend_handle *h, u64 gfn, const u64 *mfns,
 		    unsigned int n, unsigned int *done)
 {
@@ -343,7 +386,7 @@ static int lend_xen(struct lend_handle *h, u64 gfn, const u64 *mfns,
 /*
  * Lend pages first..first+n-1 of @r (n <= LEND_CHUNK; with @relend, pages
  * the notifier revoked and nothing else).  The frames are looked up with
- * no lock but ioctl_lock, then lent under h->lock unless an invalidation
+ * no lock but ioctl_lock, then lent under *h->lock unless an invalidation
  * ran in between, in which case they are looked up again.  @tries bounds
  * that for the worker (-EAGAIN); 0 is no bound.
  */
@@ -373,10 +416,10 @@ static int lend_step(struct lend_range *r, u64 first, unsigned int n,
 			put_pages(h->pages, n);
 			return ret;
 		}
-		mutex_lock(&h->lock);
+		mutex_lock(h->lock);
 		if (!mmu_interval_read_retry(&r->notifier, seq))
 			break;
-		mutex_unlock(&h->lock);
+		mutex_unlock(h->lock);
 		put_pages(h->pages, n);
 		if (tries && !--tries)
 			return -EAGAIN;
@@ -384,17 +427,25 @@ static int lend_step(struct lend_range *r, u64 first, unsigned int n,
 			return -EINTR;
 		cond_resched();
 	}
-	/* unmapped since: what is there now is not what was lent */
-	if (relend && r->unmapped)
+	/*
+	 * Unmapped since: what is there now is not what was lent.  The
+	 * domain gone since: its id may name another one by now.
+	 */
+	if (relend && (r->unmapped || h->dead || h->closing))
 		ret = -EFAULT;
+	else if (relend)
+		ret = lend_domain_state(h);
+	if (ret)
+		h->dead |= ret == -ESRCH || ret == -ESTALE;
 	else
 		ret = lend_xen(h, gfn, h->mfns, n, &done);
 	for (i = 0; i < done; i++) {
-		r->pfns[first + i] = h->pfns[i];
+		r->pfns[first + i] = h->pfns[i] |
+				     (h->pages[i] ? 0 : LEND_PFNMAP);
 		if (relend)
 			__clear_bit(first + i, r->stale);
 	}
-	mutex_unlock(&h->lock);
+	mutex_unlock(h->lock);
 	put_pages(h->pages, n);
 	atomic64_add(done, &lend_stats.lent);
 	if (relend)
@@ -428,17 +479,17 @@ int lend_range_revoke(struct lend_range *r, u64 first, u64 nr, int state)
 	struct lend_handle *h = r->h;
 	int err = 0;
 
-	mutex_lock(&h->lock);
+	mutex_lock(h->lock);
 	revoke_pages(r, first, nr, &state, true, false, &err);
 	bitmap_clear(r->stale, first, nr);
-	mutex_unlock(&h->lock);
+	mutex_unlock(h->lock);
 	return err;
 }
 
 struct lend_range *lend_range_create(struct lend_handle *h, u64 gfn,
 				     u64 uaddr, u64 nr)
 {
-	struct lend_range *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	struct lend_range *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	u64 i;
 	int ret;
 
@@ -448,8 +499,8 @@ struct lend_range *lend_range_create(struct lend_handle *h, u64 gfn,
 	r->gfn = gfn;
 	r->uaddr = uaddr;
 	r->nr = nr;
-	r->pfns = kvmalloc_array(nr, sizeof(*r->pfns), GFP_KERNEL);
-	r->stale = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL);
+	r->pfns = kvmalloc_array(nr, sizeof(*r->pfns), GFP_KERNEL_ACCOUNT);
+	r->stale = kvcalloc(BITS_TO_LONGS(nr), sizeof(long), GFP_KERNEL_ACCOUNT);
 	if (!r->pfns || !r->stale) {
 		ret = -ENOMEM;
 		goto fail;
@@ -490,13 +541,13 @@ static bool relend_range(struct lend_range *r)
 	for (;;) {
 		int ret;
 
-		mutex_lock(&h->lock);
-		a = r->unmapped || h->closing ? r->nr :
+		mutex_lock(h->lock);
+		a = r->unmapped || h->closing || h->dead ? r->nr :
 		    find_next_bit(r->stale, r->nr, a);
 		b = a < r->nr ? find_next_zero_bit(r->stale,
 						   min(r->nr, a + LEND_CHUNK),
 						   a) : a;
-		mutex_unlock(&h->lock);
+		mutex_unlock(h->lock);
 		if (a >= r->nr)
 			break;
 		ret = lend_step(r, a, b - a, true, RELEND_TRIES);
@@ -528,8 +579,8 @@ void lend_relend_work(struct work_struct *work)
 		again |= relend_range(r);
 	mutex_unlock(&h->ioctl_lock);
 	mmput(h->mm);
-	mutex_lock(&h->lock);
-	if (again && !h->closing)
+	mutex_lock(h->lock);
+	if (again && !h->closing && !h->dead)
 		schedule_delayed_work(&h->relend, RELEND_DELAY);
-	mutex_unlock(&h->lock);
+	mutex_unlock(h->lock);
 }

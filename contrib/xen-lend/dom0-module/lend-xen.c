@@ -15,10 +15,13 @@
 
 #include "lend-xen.h"
 
+#define DOMCTL_pausedomain          3
 #define DOMCTL_getdomaininfo        5
 #define DOMCTL_iomem_permission    20
 #define DOMCTL_getpageframeinfo3   61
 #define DOMCTL_memory_mapping      39
+
+#define DOMINF_hvm_guest           (1U << 1)
 
 #define PFINFO_LTAB_MASK           (0xfUL << 28)
 #define PFINFO_XTAB                (0xfUL << 28)   /* not RAM */
@@ -82,24 +85,51 @@ static int domctl(struct domctl *op)
 	return privcmd_call(__HYPERVISOR_domctl, (unsigned long)op, 0, 0, 0, 0);
 }
 
+static int domain_info(u16 domid, struct domctl *op)
+{
+	int ret;
+
+	op->cmd = DOMCTL_getdomaininfo;
+	op->domain = domid;
+	ret = domctl(op);
+	if (!ret && op->u.getdomaininfo.domain != domid)
+		ret = -ESRCH;
+	return ret;
+}
+
 /*
  * The handle (UUID) the toolstack gave domain @domid: it tells this
  * domain from a later one that reuses the id.
  */
 int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE])
 {
+	struct domctl op = {};
+	int ret = domain_info(domid, &op);
+
+	if (!ret)
+		memcpy(handle, op.u.getdomaininfo.handle,
+		       XEN_LEND_DOMAIN_HANDLE);
+	return ret;
+}
+
+/* Stop @domid's vCPUs: it reaches nothing until it is unpaused */
+int xen_lend_pause(u16 domid)
+{
 	struct domctl op = {
-		.cmd = DOMCTL_getdomaininfo,
+		.cmd = DOMCTL_pausedomain,
 		.domain = domid,
 	};
-	int ret = domctl(&op);
 
-	if (ret)
-		return ret;
-	if (op.u.getdomaininfo.domain != domid)
-		return -ESRCH;
-	memcpy(handle, op.u.getdomaininfo.handle, XEN_LEND_DOMAIN_HANDLE);
-	return 0;
+	return domctl(&op);
+}
+
+/* Only an HVM domain has a p2m to lend into */
+bool xen_lend_domain_is_hvm(u16 domid)
+{
+	struct domctl op = {};
+
+	return !domain_info(domid, &op) &&
+	       (op.u.getdomaininfo.flags & DOMINF_hvm_guest);
 }
 
 /* Let @domid hold the frames (iomem permission), or take that back. */

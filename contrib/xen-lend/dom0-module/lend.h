@@ -11,9 +11,12 @@
  * Locks, outer first:
  * - ioctl_lock: LEND, REVOKE, the re-lend worker and close; the gfn
  *   records and the list of ranges.  Held across page faults.
- * - lock: what each range has lent to Xen now (pfns, stale).  Taken by
+ * - *lock: what each range has lent to Xen now (pfns, stale).  Taken by
  *   the notifier, which may run inside reclaim: under it nothing
- *   allocates, faults or takes the mmap lock, only hypercalls.
+ *   allocates, faults or takes the mmap lock, only hypercalls.  Phase-1
+ *   handles share one (lend_phase1_lock): Xen's iomem permission, which
+ *   each phase-1 lend and revoke gives and takes back, is one bit per
+ *   domain and frame, not a count per handle.
  */
 #ifndef XEN_LEND_H
 #define XEN_LEND_H
@@ -28,6 +31,7 @@
 
 #define LEND_CHUNK        512  /* pages looked up and lent per step */
 #define LEND_NO_PFN       (~0UL)
+#define LEND_PFNMAP       (1UL << 62)  /* in pfns[]: no page reference */
 
 struct lend_stats {
 	atomic64_t handles, handles_dmop, lend_calls, revoke_calls;
@@ -36,15 +40,18 @@ struct lend_stats {
 };
 
 extern struct lend_stats lend_stats;
+extern struct mutex lend_phase1_lock;
 
 struct lend_handle {
 	u16 domid;
 	bool dmop;              /* Xen lends itself (XEN_DMOP_lend_pages) */
 	bool closing;           /* no more re-lending (under lock) */
+	bool dead;              /* the domain is gone or replaced (lock) */
 	struct mm_struct *mm;   /* the opener's (mmgrab) */
 	u8 uuid[XEN_LEND_DOMAIN_HANDLE];  /* which domain @domid was */
 	struct mutex ioctl_lock;
-	struct mutex lock;
+	struct mutex *lock;
+	struct mutex own_lock;  /* *lock of a handle on Xen's lending */
 	struct xarray gfns;     /* gfn -> its struct lend_range (ioctl_lock) */
 	struct list_head ranges;
 	struct delayed_work relend;
@@ -62,7 +69,8 @@ struct lend_range {
 	u64 gfn, uaddr, nr;
 	u64 recorded;           /* its pages in h->gfns (ioctl_lock) */
 	bool unmapped;          /* munmap'd or exited: never lent again */
-	unsigned long *pfns;    /* dom0 pfn lent at gfn + i, or LEND_NO_PFN */
+	/* the dom0 pfn lent at gfn + i (| LEND_PFNMAP), or LEND_NO_PFN */
+	unsigned long *pfns;
 	unsigned long *stale;   /* revoked by the notifier, to lend again */
 };
 
