@@ -533,7 +533,7 @@ def check_mesa_trapped(case):
 
 
 def check_mesa_udmabuf(case):
-    """lend=auto with the module and dom0's udmabuf: lavapipe exports
+    """lend=on with the module and dom0's udmabuf: lavapipe exports
     udmabufs, which Linux 6.12 maps VM_PFNMAP; the module lends them
     (follow_pfnmap under its notifier), none is trapped."""
     dev = device_state(case)
