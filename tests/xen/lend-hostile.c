@@ -9,8 +9,9 @@
  *   lend-hostile exit DOMID GFN PAGES     anonymous memory, the process exits
  *   lend-hostile udmabuf DOMID GFN PAGES  a udmabuf's VM_PFNMAP mapping,
  *                                         munmap'd
- *   lend-hostile fill PFN_FILE            reuse: fill fresh memory, count
- *                                         the frames of PFN_FILE it got
+ *   lend-hostile fill PFN_FILE            reuse: fill fresh memory until it
+ *                                         holds frames of PFN_FILE, count
+ *                                         them
  *   lend-hostile cycle DOMID GFN PAGES ROUNDS
  *                                         invalidate + re-lend, timed
  *
@@ -27,6 +28,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/udmabuf.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,7 +43,8 @@
 #include "hw/xen/xen-lend-abi.h"
 
 #define PAGE 4096
-#define FILL_BYTES (128u << 20)
+#define FILL_BYTES (256u << 20)
+#define FILL_CHUNK (32u << 20)
 
 static void die(const char *fmt, ...)
 {
@@ -190,6 +193,17 @@ static void *udmabuf_map(unsigned pages, int *dmabuf)
     return mem;
 }
 
+static void pin_to_cpu0(void)
+{
+    cpu_set_t cpus;
+
+    CPU_ZERO(&cpus);
+    CPU_SET(0, &cpus);
+    if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
+        die("sched_setaffinity");
+    }
+}
+
 static uint64_t sysfs_counter(const char *name)
 {
     char path[128];
@@ -261,26 +275,40 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    /*
+     * Every mode on CPU 0: Linux frees pages to the freeing CPU's lists,
+     * and "fill" allocates from the same CPU's first, so it gets the
+     * lender's frames back.
+     */
+    pin_to_cpu0();
 
     if (!strcmp(mode, "fill") && argc == 3) {
-        /* reuse what the lender freed: fresh memory, filled */
-        uint64_t old[4096], *now_pfn;
-        unsigned n = 0, reused = 0, total = FILL_BYTES / PAGE;
+        /*
+         * Reuse what the lender freed: fresh memory, filled, a chunk at
+         * a time until it holds some of the lender's frames (or
+         * FILL_BYTES), which stays allocated until SIGUSR1
+         */
+        uint64_t old[4096], *now_pfn = calloc(FILL_CHUNK / PAGE,
+                                               sizeof(*now_pfn));
+        unsigned n = 0, reused = 0, chunk = FILL_CHUNK / PAGE, filled;
         FILE *f = fopen(argv[2], "r");
 
         while (f && n < 4096 && fscanf(f, "%" SCNu64, &old[n]) == 1) {
             n++;
         }
-        mem = anon(FILL_BYTES);
-        fill(mem, total, 0xdead0000);
-        now_pfn = calloc(total, sizeof(*now_pfn));
-        pfns_of(mem, total, now_pfn);
-        for (unsigned i = 0; i < total; i++) {
-            for (unsigned j = 0; j < n; j++) {
-                reused += old[j] && now_pfn[i] == old[j];
+        for (filled = 0; !reused && filled < FILL_BYTES / PAGE;
+             filled += chunk) {
+            mem = anon(FILL_CHUNK);
+            fill(mem, chunk, 0xdead0000);
+            pfns_of(mem, chunk, now_pfn);
+            for (unsigned i = 0; i < chunk; i++) {
+                for (unsigned j = 0; j < n; j++) {
+                    reused += old[j] && now_pfn[i] == old[j];
+                }
             }
         }
-        step("FILLED reused=%u of=%u", reused, n);
+        step("FILLED reused=%u of=%u mib=%u", reused, n,
+             filled * PAGE >> 20);
         wait_usr1();
         return 0;
     }
