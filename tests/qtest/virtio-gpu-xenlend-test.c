@@ -644,6 +644,27 @@ static void test_fenced_unmap(void)
 }
 
 /*
+ * HMP "info mtree -f" with a blob mapped: it prints views that several
+ * address spaces share, and must drop every reference it takes
+ * (patches/0024), or the blob's region is never finalized and its UNMAP
+ * is never answered.
+ */
+static void test_unmap_after_info_mtree(void)
+{
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_free(qtest_hmp(g.f.qts, "info mtree -f"));
+    g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    check_i1(&g, NULL, 0);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_stop(&g);
+}
+
+/*
  * A fenced command on a context ring that does not exist is answered (with
  * an error) instead of waiting for a fence nothing will ever signal.
  */
@@ -878,6 +899,8 @@ int main(int argc, char **argv)
                    test_reset_guest_blob);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/bar-move-and-decode",
                    test_bar_move_and_decode);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/unmap-after-info-mtree",
+                   test_unmap_after_info_mtree);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
                    test_fenced_unmap);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-on",
