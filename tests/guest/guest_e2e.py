@@ -53,6 +53,12 @@ class QMP:
                 raise RuntimeError(msg["error"]["desc"])
 
 
+
+def without_kernel_log(line):
+    """A console line cut where a kernel message ("[   58.154466] ...")
+    broke into it: the kernel writes to the same serial console."""
+    return re.sub(r"\[\s*\d+\.\d+\].*", "", line)
+
 def client_bytes(max_size, bw_size):
     """Bytes of all the blobs the client creates (and so maps)."""
     total, size = 0, 4096
@@ -86,7 +92,8 @@ def run(args):
     for line in proc.stdout:
         log.append(line)
         if line.startswith("XENLEND-RESULT"):
-            result = dict(re.findall(r'(\w+)="?([^" \n]*)', line))
+            result = dict(re.findall(r'(\w+)="?([^" \n]*)',
+                                     without_kernel_log(line)))
         if "reboot: Power down" in line or time.time() - start > 240:
             break
     lend = qmp.cmd("x-query-xen-lend")

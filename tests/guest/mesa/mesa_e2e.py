@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
-from guest_e2e import QMP  # noqa: E402
+from guest_e2e import QMP, without_kernel_log  # noqa: E402
 
 # an idle run boots and finishes in 15-20 s; a loaded machine may take
 # many times that
@@ -42,7 +42,8 @@ BOOT_LIMIT = 900
 def parse_result(line):
     """KEY=VALUE pairs of a result line; quoted values keep their spaces."""
     return {k: (q if q else v) for k, q, v in
-            re.findall(r'(\w+)=(?:"([^"]*)"|(\S+))', line)}
+            re.findall(r'(\w+)=(?:"([^"]*)"|(\S+))',
+                       without_kernel_log(line))}
 
 
 def boot(qemu, guest, root, lend, mode="tests", venus=True):
