@@ -363,9 +363,10 @@ static void new_region(VirtIOGPUXenLend *x, XenLendBlob *b, bool trapped)
 }
 
 /*
- * lend=auto takes memory the kernel cannot lend (EFAULT: it cannot pin
- * it, as a VRAM dmabuf mapping; EOPNOTSUPP: Xen refuses) as lend=off
- * would: trapped.  lend=on fails the guest's map instead.
+ * lend=auto takes memory the kernel cannot lend (EFAULT: frames that are
+ * not the lender's RAM, as VRAM behind a dmabuf mapping; EOPNOTSUPP: Xen
+ * refuses) as lend=off would: trapped.  lend=on fails the guest's map
+ * instead.
  */
 static bool trap_instead(VirtIOGPUXenLend *x, int err)
 {
