@@ -53,7 +53,7 @@ DEFINE_MUTEX(lend_phase1_lock);
 int lend_domain_state(struct lend_handle *h)
 {
 	u8 now[XEN_LEND_DOMAIN_HANDLE];
-	int ret = xen_lend_domain_handle(h->domid, now);
+	int ret = xen_lend_domain_handle(h->domid, now, NULL);
 
 	if (ret == -ESRCH)
 		return ret;
@@ -332,6 +332,7 @@ static long lend_open(void __user *arg)
 {
 	struct privcmd_lend_open op;
 	struct lend_handle *h;
+	bool hvm = false;
 	int fd, ret;
 
 	if (copy_from_user(&op, arg, sizeof(op)))
@@ -346,9 +347,9 @@ static long lend_open(void __user *arg)
 	if (!h)
 		return -ENOMEM;
 	h->domid = op.domid;
-	ret = xen_lend_domain_handle(h->domid, h->uuid);
+	ret = xen_lend_domain_handle(h->domid, h->uuid, &hvm);
 	/* a PV domain has no p2m: nothing could be lent into it */
-	if (!ret && !xen_lend_domain_is_hvm(h->domid))
+	if (!ret && !hvm)
 		ret = -EOPNOTSUPP;
 	if (ret) {
 		kfree(h);

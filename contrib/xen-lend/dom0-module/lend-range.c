@@ -261,8 +261,7 @@ static u64 revoke_pages(struct lend_range *r, u64 first, u64 n, int *state,
 			b = a + 1;
 			ret = revoke_xen(h, r->gfn + a, r->pfns[a], 1, block);
 		}
-		if (ret && ret != -ENOENT)
-			h->dead |= ret == -ESRCH || ret == -ESTALE;
+		h->dead |= ret == -ESRCH || ret == -ESTALE;
 		for (i = a; i < b; i++) {
 			if (!revoked(h, ret)) {
 				keep_leaked(h, r->gfn + i, r->pfns[i], ret);

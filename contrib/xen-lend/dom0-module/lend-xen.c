@@ -99,17 +99,21 @@ static int domain_info(u16 domid, struct domctl *op)
 
 /*
  * The handle (UUID) the toolstack gave domain @domid: it tells this
- * domain from a later one that reuses the id.
+ * domain from a later one that reuses the id.  With @hvm, also whether
+ * it is an HVM domain (only those have a p2m to lend into).
  */
-int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE])
+int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE],
+			   bool *hvm)
 {
 	struct domctl op = {};
 	int ret = domain_info(domid, &op);
 
-	if (!ret)
-		memcpy(handle, op.u.getdomaininfo.handle,
-		       XEN_LEND_DOMAIN_HANDLE);
-	return ret;
+	if (ret)
+		return ret;
+	memcpy(handle, op.u.getdomaininfo.handle, XEN_LEND_DOMAIN_HANDLE);
+	if (hvm)
+		*hvm = op.u.getdomaininfo.flags & DOMINF_hvm_guest;
+	return 0;
 }
 
 /* Stop @domid's vCPUs: it reaches nothing until it is unpaused */
@@ -121,15 +125,6 @@ int xen_lend_pause(u16 domid)
 	};
 
 	return domctl(&op);
-}
-
-/* Only an HVM domain has a p2m to lend into */
-bool xen_lend_domain_is_hvm(u16 domid)
-{
-	struct domctl op = {};
-
-	return !domain_info(domid, &op) &&
-	       (op.u.getdomaininfo.flags & DOMINF_hvm_guest);
 }
 
 /* Let @domid hold the frames (iomem permission), or take that back. */

@@ -21,8 +21,8 @@ extern unsigned int xen_lend_domctl_version;
 
 #define XEN_LEND_DOMAIN_HANDLE 16
 
-int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE]);
-bool xen_lend_domain_is_hvm(u16 domid);
+int xen_lend_domain_handle(u16 domid, u8 handle[XEN_LEND_DOMAIN_HANDLE],
+			   bool *hvm);
 int xen_lend_pause(u16 domid);
 int xen_lend_permit(u16 domid, u64 mfn, u64 nr, bool allow);
 int xen_lend_map(u16 domid, u64 gfn, u64 mfn, u64 nr, bool add,
