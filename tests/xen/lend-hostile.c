@@ -9,6 +9,10 @@
  *   lend-hostile exit DOMID GFN PAGES     anonymous memory, the process exits
  *   lend-hostile udmabuf DOMID GFN PAGES  a udmabuf's VM_PFNMAP mapping,
  *                                         munmap'd
+ *   lend-hostile bar DOMID GFN PAGES RESOURCE
+ *                                         I/O memory: a PCI BAR's sysfs
+ *                                         resource file (VM_IO, VM_PFNMAP,
+ *                                         as a GPU's VRAM), munmap'd
  *   lend-hostile fill PFN_FILE            reuse: fill fresh memory until it
  *                                         holds frames of PFN_FILE, count
  *                                         them
@@ -16,7 +20,7 @@
  *                                         invalidate + re-lend, timed
  *
  * Each lends PAGES pages at GFN, page i holding the 32-bit word
- * 0xfeedK0ii (K: 0 munmap, 1 exit, 2 udmabuf) throughout; "fill" writes
+ * 0xfeedK0ii (K: 0 munmap, 1 exit, 2 udmabuf, 3 bar) throughout; "fill" writes
  * 0xdead00ii.  Steps are printed on stdout ("LENT", "UNMAPPED", ...) and
  * the next one waits for SIGUSR1, so that the bed can look at the guest
  * in between.
@@ -193,6 +197,24 @@ static void *udmabuf_map(unsigned pages, int *dmabuf)
     return mem;
 }
 
+/* A PCI BAR, mapped as a user-space GPU driver maps VRAM */
+static void *bar_map(const char *resource, unsigned pages)
+{
+    int fd = open(resource, O_RDWR | O_CLOEXEC);
+    void *mem;
+
+    if (fd < 0) {
+        die("open %s", resource);
+    }
+    mem = mmap(NULL, (size_t)pages * PAGE, PROT_READ | PROT_WRITE,
+               MAP_SHARED, fd, 0);
+    if (mem == MAP_FAILED) {
+        die("mmap of %s", resource);
+    }
+    close(fd);
+    return mem;
+}
+
 static void pin_to_cpu0(void)
 {
     cpu_set_t cpus;
@@ -316,7 +338,8 @@ int main(int argc, char **argv)
         sscanf(argv[3], "%" SCNi64, &gfn) != 1 ||
         sscanf(argv[4], "%u", &pages) != 1 || !pages || pages > 4096) {
         fprintf(stderr, "usage: lend-hostile munmap|exit|udmabuf DOMID GFN "
-                "PAGES | cycle DOMID GFN PAGES ROUNDS | fill PFN_FILE\n");
+                "PAGES | bar DOMID GFN PAGES RESOURCE | "
+                "cycle DOMID GFN PAGES ROUNDS | fill PFN_FILE\n");
         return 2;
     }
     h = lend_open(domid);
@@ -325,12 +348,14 @@ int main(int argc, char **argv)
         return 0;
     }
     kind = !strcmp(mode, "munmap") ? 0 : !strcmp(mode, "exit") ? 1 :
-           !strcmp(mode, "udmabuf") ? 2 : 3;
-    if (kind == 3) {
-        fprintf(stderr, "lend-hostile: unknown mode %s\n", mode);
+           !strcmp(mode, "udmabuf") ? 2 : !strcmp(mode, "bar") ? 3 : 4;
+    if (kind == 4 || (kind == 3 && argc < 6)) {
+        fprintf(stderr, "lend-hostile: unknown mode %s, or no RESOURCE\n",
+                mode);
         return 2;
     }
     mem = kind == 2 ? udmabuf_map(pages, &dmabuf) :
+          kind == 3 ? bar_map(argv[5], pages) :
           anon((size_t)pages * PAGE);
     fill(mem, pages, 0xfeed0000 | kind << 8);
     pfn = calloc(pages, sizeof(*pfn));

@@ -107,6 +107,10 @@ def boot(args, log_path):
         "-drive", f"file={args.payload},if=virtio,format=raw,readonly=on",
         # dom0's /dev/vdc: the Mesa guest's root (tests/xen/hvm-mesa.cfg)
         "-drive", f"file={args.mesa_root},if=virtio,format=raw,readonly=on",
+        # a PCI BAR of plain memory, 2M-aligned: I/O memory for dom0 to
+        # lend, as a GPU's VRAM (dom0-init's hostile_bar)
+        "-object", "memory-backend-ram,id=bedbar,size=4M",
+        "-device", "ivshmem-plain,memdev=bedbar",
         "-kernel", args.xen or f"{args.bed}/xen", "-append", XEN_ARGS,
         "-initrd", f"{args.bed}/vmlinuz {DOM0_ARGS},{args.bed}/initrd.img",
     ]
@@ -613,12 +617,48 @@ def check_hostile(case, dmop=True):
         ("the notifier revoked every page, all released: lends and revokes "
          "balance, none held or leaked",
          lends_balanced(case) and after.get("invalidations", 0) >= 3
-         and after.get("errors") == 0),
+         # phase 1: the LEND of the BAR it refuses, and the failure the
+         # "deny" step injects
+         and after.get("errors") == (0 if dmop else 2)),
     ]
     if dmop:
         checks.append(("Xen lends the guest none of those frames once the "
                        "lender has freed them ('q': 0 lent)", all(gone)))
-    return checks
+    return checks + check_hostile_bar(case, dmop)
+
+
+def check_hostile_bar(case, dmop):
+    """dom0 lends I/O memory: its mapping of a PCI BAR of the bed machine
+    (VM_IO | VM_PFNMAP, as a GPU's VRAM), then munmaps it unrevoked."""
+    tag = 0xfeed0300
+    lent = peek_views(case, "bar", "lent-view")[:1] == [(tag, tag | 15)]
+    views = peek_views(case, "bar", "after-view")
+    clean = len(views) == 4 and not any(ours(v) for vv in views for v in vv)
+    if not dmop:
+        kept = hostile_lines(case, "deny", "iomem-while")
+        return [("phase 1 lends RAM only: the LEND of a PCI BAR's mapping "
+                 "fails with EFAULT and the guest never sees the BAR",
+                 "Bad address" in " ".join(hostile_lines(case, "bar",
+                                                         "lend-hostile:"))
+                 and not lent and clean),
+                ("phase 1: an iomem permission the module failed to take "
+                 "back (fail_deny) is taken back by the next revoke",
+                 len(kept) == 1 and kept[0] not in ("", "{}")
+                 and hostile_lines(case, "deny", "iomem-after") == ["{}"])]
+    mmio = xen_dump(case, "hostile lender", r"lent MMIO pages: (\d+)")
+    iomem = guest_iomem(case, "hostile lender")
+    return [
+        ("dom0's mapping of a PCI BAR (I/O memory) is lent: the guest "
+         "reads what dom0 wrote there", lent),
+        ("Xen lends it as I/O memory, 512 pages in one 2M entry ('q'), and "
+         "the guest holds no I/O memory permission meanwhile",
+         hostile_lines(case, "bar", "xen-lent-while") == ["512 1"]
+         and list(mmio.values()) == ["512"]
+         and list(iomem.values()) == ["{}"]),
+        ("after the BAR's munmap, which revokes nothing, Xen lends none of "
+         "it ('q': 0 lent) and the guest reads none of it",
+         hostile_lines(case, "bar", "xen-lent-after") == ["0 0"] and clean),
+    ]
 
 
 def check_hostile_stock(case):

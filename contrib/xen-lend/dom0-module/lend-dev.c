@@ -305,13 +305,16 @@ static int handle_release(struct inode *inode, struct file *file)
 	cancel_delayed_work_sync(&h->relend);
 
 	mutex_lock(&h->ioctl_lock);
-	state = list_empty(&h->ranges) ? 0 : lend_domain_state(h);
+	/* permissions to withdraw (phase 1) need the check too */
+	state = list_empty(&h->ranges) && !READ_ONCE(h->nr_undenied) ? 0 :
+		lend_domain_state(h);
 	/* as REVOKE does, for a live domain, one that is gone or replaced */
 	list_for_each_entry_safe(r, next, &h->ranges, link) {
 		lend_range_revoke(r, 0, r->nr, state);
 		lend_range_destroy(r);
 		cond_resched();
 	}
+	lend_range_close(h, state);
 	mutex_unlock(&h->ioctl_lock);
 	xa_destroy(&h->gfns);
 	handle_free(h);

@@ -11,6 +11,7 @@
  * range again.  A range the lender unmapped is never lent again.
  */
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -22,6 +23,12 @@
 #define RELEND_DELAY      msecs_to_jiffies(10)
 /* The worker gives way after this many invalidations racing one step */
 #define RELEND_TRIES      8
+
+/* Fault injection for the test bed (tests/xen/dom0-init, "hostile") */
+static unsigned int fail_deny;
+module_param(fail_deny, uint, 0600);
+MODULE_PARM_DESC(fail_deny,
+		 "testing: fail the next N withdrawals of a guest's iomem permission (phase 1)");
 
 static void put_pages(struct page **pages, unsigned int n)
 {
@@ -40,6 +47,33 @@ static int own_mfn(unsigned long pfn, u64 *mfn)
 	    (*mfn & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)))
 		return -EFAULT;
 	return 0;
+}
+
+/* 1:1 in dom0's p2m: I/O memory, such as a GPU's VRAM BAR */
+static bool io_frame(unsigned long pfn)
+{
+	u64 raw = __pfn_to_mfn(pfn);
+
+	return raw != INVALID_P2M_ENTRY &&
+	       (raw & (FOREIGN_FRAME_BIT | IDENTITY_FRAME_BIT)) ==
+	       IDENTITY_FRAME_BIT;
+}
+
+/*
+ * The machine frame to lend for @pfn: dom0's own RAM; or, only through
+ * Xen's lending and only behind a VM_PFNMAP or VM_IO mapping (@no_page),
+ * I/O memory (*mmio): Xen checks dom0's permission to map it in place of
+ * a page reference.  Phase 1 lends RAM only.
+ */
+static int lend_frame(struct lend_handle *h, unsigned long pfn, bool no_page,
+		      u64 *mfn, bool *mmio)
+{
+	*mmio = h->dmop && no_page && io_frame(pfn);
+	if (*mmio) {
+		*mfn = __pfn_to_mfn(pfn) & ~IDENTITY_FRAME_BIT;
+		return 0;
+	}
+	return own_mfn(pfn, mfn);
 }
 
 /* The frames of a VM_PFNMAP or VM_IO mapping, as KVM finds them */
@@ -152,7 +186,9 @@ static void keep_leaked(struct lend_handle *h, u64 gfn, unsigned long pfn,
 			int err)
 {
 	unsigned long n = pfn & ~LEND_PFNMAP;
-	bool held = pfn_valid(n) && folio_try_get(page_folio(pfn_to_page(n)));
+	/* I/O memory may have a struct page, but holding it holds nothing */
+	bool held = pfn_valid(n) && !io_frame(n) &&
+		    folio_try_get(page_folio(pfn_to_page(n)));
 
 	atomic64_inc(&lend_stats.leaked);
 	if (held) {
@@ -168,18 +204,49 @@ static void keep_leaked(struct lend_handle *h, u64 gfn, unsigned long pfn,
 
 /*
  * Take the borrower's iomem permission over @mfn back (phase 1).  Xen's
- * rangeset may need memory to split a range, so this can fail: say so,
- * for the guest then keeps the right to have Xen flush every CPU's caches.
+ * rangeset may need memory to split a range, so this can fail, and the
+ * guest then keeps the right to have Xen flush every CPU's caches: the
+ * frame is tried again before the handle's next lend or revoke
+ * (retry_denials()), and beyond LEND_UNDENIED_MAX such frames the guest
+ * is paused, failing closed as for a page Xen does not give back.
  */
 static void deny_permission(struct lend_handle *h, u64 mfn)
 {
-	int ret = xen_lend_permit(h->domid, mfn, 1, false);
+	int ret = fail_deny ? -ENOMEM : xen_lend_permit(h->domid, mfn, 1, false);
+
+	if (fail_deny)
+		fail_deny--;
 
 	/* ESRCH: the domain is gone, and its permissions with it */
-	if (ret && ret != -ESRCH) {
-		atomic64_inc(&lend_stats.errors);
-		pr_warn_ratelimited("xen-lend: d%u keeps iomem permission over mfn %#llx: %d\n",
+	if (!ret || ret == -ESRCH)
+		return;
+	atomic64_inc(&lend_stats.errors);
+	if (h->nr_undenied < LEND_UNDENIED_MAX) {
+		h->undenied[h->nr_undenied++] = mfn;
+		pr_warn_ratelimited("xen-lend: d%u keeps iomem permission over mfn %#llx (%d): tried again at the next lend or revoke\n",
 				    h->domid, mfn, ret);
+		return;
+	}
+	pr_err("xen-lend: d%u keeps iomem permission over mfn %#llx (%d) and %u more: pausing d%u (%d)\n",
+	       h->domid, mfn, ret, h->nr_undenied, h->domid,
+	       xen_lend_pause(h->domid));
+}
+
+/*
+ * Withdraw the permissions deny_permission() could not (phase 1; *lock
+ * held, the domain checked to be the handle's)
+ */
+static void retry_denials(struct lend_handle *h)
+{
+	unsigned int i = 0;
+
+	while (i < h->nr_undenied) {
+		int ret = xen_lend_permit(h->domid, h->undenied[i], 1, false);
+
+		if (!ret || ret == -ESRCH)
+			h->undenied[i] = h->undenied[--h->nr_undenied];
+		else
+			i++;
 	}
 }
 
@@ -196,6 +263,7 @@ static int revoke_xen(struct lend_handle *h, u64 gfn, unsigned long pfn,
 
 	if (h->dmop)
 		return xen_lend_dmop_revoke(h->domid, gfn, n, block);
+	retry_denials(h);
 	if (own_mfn(pfn & ~LEND_PFNMAP, &mfn))
 		return -EFAULT;
 	ret = xen_lend_permit(h->domid, mfn, 1, true);
@@ -355,21 +423,37 @@ static int check_not_ram(struct lend_handle *h, u64 gfn, unsigned int nr)
 	return ret;
 }
 
-/* Lend n frames at gfn.. (*h->lock held); *done: how many Xen lent */
+/*
+ * Lend n frames at gfn.. (*h->lock held); *done: how many Xen lent.  On
+ * Xen's lending, a call per run of one kind (h->mmio): RAM or I/O memory.
+ */
 static int lend_xen(struct lend_handle *h, u64 gfn, const u64 *mfns,
 		    unsigned int n, unsigned int *done)
 {
-	unsigned int i;
+	unsigned int i, k, lent;
 	int ret = 0;
 
-	if (h->dmop)
-		return xen_lend_dmop_lend(h->domid, gfn, mfns, n, done);
+	if (h->dmop) {
+		*done = 0;
+		for (i = 0; !ret && i < n; i += k) {
+			bool mmio = test_bit(i, h->mmio);
+
+			for (k = 1; i + k < n && test_bit(i + k, h->mmio) == mmio;
+			     k++)
+				;
+			ret = xen_lend_dmop_lend(h->domid, gfn + i, mfns + i,
+						 k, mmio, &lent);
+			*done += lent;
+		}
+		return ret;
+	}
 	/*
 	 * Xen maps a frame only into a domain that may hold it; the
 	 * permission is dropped again at once.  Held, it would make Xen
 	 * honour the guest's WBINVD, a flush of every host CPU's caches
 	 * (cache_flush_permitted()).
 	 */
+	retry_denials(h);
 	for (i = 0; !ret && i < n; i++) {
 		ret = xen_lend_permit(h->domid, mfns[i], 1, true);
 		if (!ret) {
@@ -409,8 +493,13 @@ static int lend_step(struct lend_range *r, u64 first, unsigned int n,
 			      h->pages);
 		if (ret)
 			return ret;
-		for (i = 0; !ret && i < n; i++)
-			ret = own_mfn(h->pfns[i], &h->mfns[i]);
+		for (i = 0; !ret && i < n; i++) {
+			bool mmio;
+
+			ret = lend_frame(h, h->pfns[i], !h->pages[i],
+					 &h->mfns[i], &mmio);
+			__assign_bit(i, h->mmio, mmio);
+		}
 		if (ret) {
 			put_pages(h->pages, n);
 			return ret;
@@ -517,6 +606,24 @@ fail:
 	kvfree(r->stale);
 	kfree(r);
 	return ERR_PTR(ret);
+}
+
+/*
+ * Close (phase 1): a last try at the iomem permissions the guest kept; a
+ * guest that still keeps one stays paused.  @state: lend_domain_state()'s
+ * word on the domain; one that is gone took its permissions with it.
+ */
+void lend_range_close(struct lend_handle *h, int state)
+{
+	mutex_lock(h->lock);
+	if (!state && h->nr_undenied)
+		retry_denials(h);
+	if (!state && h->nr_undenied)
+		pr_err("xen-lend: d%u keeps iomem permission over %u frames: pausing d%u (%d)\n",
+		       h->domid, h->nr_undenied, h->domid,
+		       xen_lend_pause(h->domid));
+	h->nr_undenied = 0;
+	mutex_unlock(h->lock);
 }
 
 /* Drop a range that lends nothing any more; ioctl_lock held, not lock */

@@ -222,6 +222,7 @@ int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram)
 #define DMOP_lend_pages            21
 #define DMOP_revoke_pages          22
 #define DMOP_LEND_FRAME_LIST       (1U << 0)
+#define DMOP_LEND_MMIO             (1U << 1)
 
 struct dmop_progress {
 	u32 nr_extents;
@@ -279,15 +280,17 @@ int xen_lend_dmop_probe(u16 domid)
 }
 
 /*
- * Lend nr frames (machine frame numbers) at gfn..gfn+nr-1.  Xen preempts
- * and continues the call itself.  On error, *done pages were lent.
+ * Lend nr frames (machine frame numbers) at gfn..gfn+nr-1: dom0's RAM, or
+ * with @mmio I/O memory dom0 may map.  Xen preempts and continues the
+ * call itself.  On error, *done pages were lent.
  */
-int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr, u32 *done)
+int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr,
+		       bool mmio, u32 *done)
 {
 	struct dmop_lend_extent ext = {
 		.gfn = gfn,
 		.nr = nr,
-		.flags = DMOP_LEND_FRAME_LIST,
+		.flags = DMOP_LEND_FRAME_LIST | (mmio ? DMOP_LEND_MMIO : 0),
 	};
 	struct dmop op = {
 		.op = DMOP_lend_pages,

@@ -36,7 +36,7 @@ int xen_lend_find_ram(u16 domid, u64 gfn, unsigned int nr, u64 *ram);
  */
 int xen_lend_dmop_probe(u16 domid);
 int xen_lend_dmop_lend(u16 domid, u64 gfn, const u64 *mfns, u32 nr,
-		       u32 *done);
+		       bool mmio, u32 *done);
 int xen_lend_dmop_revoke(u16 domid, u64 gfn, u64 nr, bool may_block);
 
 #endif

@@ -32,6 +32,7 @@
 #define LEND_CHUNK        512  /* pages looked up and lent per step */
 #define LEND_NO_PFN       (~0UL)
 #define LEND_PFNMAP       (1UL << 62)  /* in pfns[]: no page reference */
+#define LEND_UNDENIED_MAX 8    /* phase 1: permissions retried, at most */
 
 struct lend_stats {
 	atomic64_t handles, handles_dmop, lend_calls, revoke_calls;
@@ -55,10 +56,17 @@ struct lend_handle {
 	struct xarray gfns;     /* gfn -> its struct lend_range (ioctl_lock) */
 	struct list_head ranges;
 	struct delayed_work relend;
+	/*
+	 * Phase 1: frames whose iomem permission the guest kept, when
+	 * withdrawing it failed; retried before each lend and revoke (*lock)
+	 */
+	u64 undenied[LEND_UNDENIED_MAX];
+	unsigned int nr_undenied;
 	/* one step's frames (ioctl_lock): LEND_CHUNK each */
 	unsigned long *pfns;
 	struct page **pages;
 	u64 *mfns;
+	DECLARE_BITMAP(mmio, LEND_CHUNK);  /* mfns[i] is I/O memory */
 };
 
 /* One extent of a LEND: gfn.. lends the lender's uaddr.. */
@@ -81,6 +89,7 @@ struct lend_range *lend_range_create(struct lend_handle *h, u64 gfn,
 int lend_range_lend(struct lend_range *r);
 int lend_range_revoke(struct lend_range *r, u64 first, u64 nr, int state);
 void lend_range_destroy(struct lend_range *r);
+void lend_range_close(struct lend_handle *h, int state);
 void lend_relend_work(struct work_struct *work);
 
 #endif

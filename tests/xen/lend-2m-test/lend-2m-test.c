@@ -46,7 +46,7 @@ static long time_dmop(u16 domid, u64 gfn, u32 nr, unsigned int rounds)
 	int ret;
 
 	for (r = 0; r < rounds; r++) {
-		ret = xen_lend_dmop_lend(domid, gfn, mfns, nr, &done);
+		ret = xen_lend_dmop_lend(domid, gfn, mfns, nr, false, &done);
 		if (!ret)
 			ret = xen_lend_dmop_revoke(domid, gfn, nr, true);
 		if (ret)
@@ -87,7 +87,8 @@ static int step_set(const char *val, const struct kernel_param *kp)
 	int ret;
 
 	if (sscanf(val, "lend %u %llx", &domid, &gfn) == 2) {
-		ret = xen_lend_dmop_lend(domid, gfn, mfns, RUN_PAGES, &done);
+		ret = xen_lend_dmop_lend(domid, gfn, mfns, RUN_PAGES, false,
+					 &done);
 		if (done) {
 			lent_domid = domid;
 			lent_gfn = gfn;
