@@ -10,8 +10,11 @@
  * it is released: the region leaves BAR4 in a memory transaction, whose
  * commit revokes the lent pages; then the region object is unparented and
  * the memory is released only when the region is finalized, after RCU
- * readers (TCG, other threads' FlatViews) are done with it.  Until then
- * the command queue waits (renderer_blocked), fenced commands included.
+ * readers (TCG, other threads' FlatViews) are done with it.  The UNMAP
+ * is answered at once; a command that maps the resource again or frees
+ * it waits at the head of the queue until the release (the renderer can
+ * do neither while the memory is mapped), and the RCU thread is asked to
+ * hurry meanwhile (rcu_expedite_begin()).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,6 +24,7 @@
 #include "qemu/iov.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/rcu.h"
 #include "qemu/timer.h"
 #include "hw/virtio/virtio-gpu-bswap.h"
 #include "hw/virtio/virtio-gpu-xenlend.h"
@@ -116,8 +120,6 @@ static void account(VirtIOGPUXenLend *x, XenLendBlob *b, int sign)
 /* The region is gone: nothing can reach the memory; give it back. */
 static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
 {
-    VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
-
     trace_virtio_gpu_xenlend_release(b->resource_id, b->offset, b->size);
     if (b->placed.reservation) {
         xenlend_unplace(&b->placed);
@@ -131,7 +133,7 @@ static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
     }
     QTAILQ_REMOVE(&x->blobs, b, next);
     g_free(b);
-    base->renderer_blocked--;
+    rcu_expedite_end();
 }
 
 bool xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
@@ -154,10 +156,8 @@ static void xenlend_resume_bh(void *opaque)
     VirtIOGPUXenLend *x = opaque;
     VirtIOGPU *g = VIRTIO_GPU(x);
 
-    if (xenlend_release_dead_blobs(x)) {
-        return;
-    }
-    /* a pending renderer reset or the suspended command may go on now */
+    xenlend_release_dead_blobs(x);
+    /* a pending renderer reset or a waiting command may go on now */
     VIRTIO_GPU_GET_CLASS(g)->handle_ctrl(VIRTIO_DEVICE(x), g->ctrl_vq);
 }
 
@@ -171,7 +171,12 @@ static void remove_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
     object_unparent(OBJECT(b->region));
     account(x, b, -1);
     b->dying = true;
-    base->renderer_blocked++;
+    /*
+     * The guest waits for the release: have the RCU thread finalize the
+     * region as soon as a grace period allows, not after its 50 ms of
+     * batching (twice: the virtqueues' address space caches go first).
+     */
+    rcu_expedite_begin();
 }
 
 void xenlend_remove_all_blobs(VirtIOGPUXenLend *x)
@@ -456,9 +461,9 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
 }
 
 /*
- * Take @resource_id's blob out of BAR4.  False when the caller must wait
- * (the command is suspended until the blob's memory is released); true
- * when there is nothing (more) to wait for.
+ * Take @resource_id's blob out of BAR4.  False while its memory waits to
+ * be released: a command that frees or maps the resource again must
+ * wait for that (it is suspended until the release resumes the queue).
  */
 bool xenlend_unmap_resource(VirtIOGPUXenLend *x, uint32_t resource_id)
 {
@@ -473,8 +478,24 @@ bool xenlend_unmap_resource(VirtIOGPUXenLend *x, uint32_t resource_id)
     return !find_blob(x, resource_id, true);
 }
 
-bool xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
-                            struct virtio_gpu_ctrl_command *cmd, bool resumed)
+/* A MAP of a resource whose last mapping is not released yet waits */
+bool xenlend_map_must_wait(VirtIOGPUXenLend *x,
+                           struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_resource_map_blob mblob;
+
+    return iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &mblob,
+                      sizeof(mblob)) == sizeof(mblob) &&
+           find_blob(x, le32_to_cpu(mblob.resource_id), true);
+}
+
+/*
+ * Answered as soon as the blob is out of BAR4 (revoked in the commit):
+ * the guest can no longer reach it, and only the next MAP or the UNREF of
+ * the resource waits for the memory's release.
+ */
+void xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
+                            struct virtio_gpu_ctrl_command *cmd)
 {
     struct virtio_gpu_resource_unmap_blob ublob;
 
@@ -482,23 +503,20 @@ bool xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
                    sizeof(ublob)) != sizeof(ublob)) {
         xenlend_guest_error(x, "unmap: command too short");
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return true;
+        return;
     }
     virtio_gpu_unmap_blob_bswap(&ublob);
 
-    if (!resumed) {
-        if (!virtio_gpu_find_resource(VIRTIO_GPU(x), ublob.resource_id)) {
-            xenlend_guest_error(x, "unmap: no resource %u",
-                                ublob.resource_id);
-            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
-            return true;
-        }
-        if (!find_blob(x, ublob.resource_id, false)) {
-            xenlend_guest_error(x, "unmap: resource %u is not mapped",
-                                ublob.resource_id);
-            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-            return true;
-        }
+    if (!virtio_gpu_find_resource(VIRTIO_GPU(x), ublob.resource_id)) {
+        xenlend_guest_error(x, "unmap: no resource %u", ublob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+        return;
     }
-    return xenlend_unmap_resource(x, ublob.resource_id);
+    if (!find_blob(x, ublob.resource_id, false)) {
+        xenlend_guest_error(x, "unmap: resource %u is not mapped",
+                            ublob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    xenlend_unmap_resource(x, ublob.resource_id);
 }

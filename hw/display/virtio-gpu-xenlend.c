@@ -168,10 +168,8 @@ static void xenlend_process_cmd(VirtIOGPU *g,
                                 struct virtio_gpu_ctrl_command *cmd)
 {
     VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(g);
-    bool resumed = x->suspended == cmd;
     bool done = true;
 
-    x->suspended = NULL;
     VIRTIO_GPU_FILL_CMD(cmd->cmd_hdr);
 
     switch (cmd->cmd_hdr.type) {
@@ -179,11 +177,14 @@ static void xenlend_process_cmd(VirtIOGPU *g,
         xenlend_cmd_create_blob(x, cmd);
         return;
     case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB:
-        virgl_renderer_force_ctx_0();
-        xenlend_cmd_map_blob(x, cmd);
+        done = !xenlend_map_must_wait(x, cmd);
+        if (done) {
+            virgl_renderer_force_ctx_0();
+            xenlend_cmd_map_blob(x, cmd);
+        }
         break;
     case VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB:
-        done = xenlend_cmd_unmap_blob(x, cmd, resumed);
+        xenlend_cmd_unmap_blob(x, cmd);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_UNREF:
         done = xenlend_cmd_unref(x, cmd);
@@ -208,12 +209,12 @@ static void xenlend_process_cmd(VirtIOGPU *g,
 
     if (!done) {
         /*
-         * Wait, at the head of the queue, for the blob's region to go.
+         * Wait, at the head of the queue, for the blob's memory to be
+         * released; each run of the queue tries the command again.
          * Upstream's queue moves a fenced command that did not finish to
          * the fence queue, where it would never run again: hide the fence
          * until the command is re-run (its header is read again then).
          */
-        x->suspended = cmd;
         cmd->cmd_hdr.flags &= ~VIRTIO_GPU_FLAG_FENCE;
         return;
     }
@@ -235,11 +236,12 @@ static bool xenlend_any_dying(VirtIOGPUXenLend *x)
 static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
 {
     /*
-     * A renderer reset (after a device reset) frees every blob's memory:
-     * not while a removed region may still reach it.  The region's
-     * finalization resumes us.
+     * A renderer reset (pending after a device reset) frees every blob's
+     * memory: not while a removed region may still reach it.  The
+     * region's finalization resumes us.
      */
-    if (xenlend_any_dying(VIRTIO_GPU_XENLEND(vdev))) {
+    if (VIRTIO_GPU_GL(vdev)->renderer_state == RS_RESET &&
+        xenlend_any_dying(VIRTIO_GPU_XENLEND(vdev))) {
         return;
     }
     parent_handle_ctrl(vdev, vq);
@@ -265,7 +267,6 @@ static void xenlend_reset(VirtIODevice *vdev)
 
     /* I2: revoked before upstream's reset lets the renderer free them */
     xenlend_remove_all_blobs(x);
-    x->suspended = NULL;
     xenlend_detach_all_backing(VIRTIO_GPU(x));
     parent_reset(vdev);
     g_hash_table_remove_all(x->blob_flags);

@@ -330,6 +330,16 @@ void gpu_ctx_attach(Gpu *g, uint32_t ctx_id, uint32_t res_id)
 uint64_t gpu_backed_buffer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
                            uint32_t size)
 {
+    uint64_t mem = guest_alloc(&g->alloc, size);
+
+    gpu_buffer_backed_at(g, ctx_id, res_id, size, mem);
+    return mem;
+}
+
+/* A buffer resource whose backing is the guest memory at @gpa */
+void gpu_buffer_backed_at(Gpu *g, uint32_t ctx_id, uint32_t res_id,
+                          uint32_t size, uint64_t gpa)
+{
     struct virtio_gpu_resource_create_3d c3d = {
         .hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_3D,
         .resource_id = res_id, .target = PIPE_BUFFER,
@@ -344,16 +354,14 @@ uint64_t gpu_backed_buffer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
         .ab.resource_id = res_id,
         .ab.nr_entries = 1,
         .entry.length = size,
+        .entry.addr = gpa,
     };
-    uint64_t mem = guest_alloc(&g->alloc, size);
 
-    ab.entry.addr = mem;
     g_assert_cmphex(gpu_cmd_nodata(g, &c3d, sizeof(c3d)), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_cmphex(gpu_cmd_nodata(g, &ab, sizeof(ab)), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     gpu_ctx_attach(g, ctx_id, res_id);
-    return mem;
 }
 
 void gpu_transfer(Gpu *g, uint32_t ctx_id, uint32_t res_id,

@@ -77,6 +77,8 @@ uint64_t device_counter(Gpu *g, const char *name);
 void gpu_ctx_attach(Gpu *g, uint32_t ctx_id, uint32_t res_id);
 uint64_t gpu_backed_buffer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
                            uint32_t size);
+void gpu_buffer_backed_at(Gpu *g, uint32_t ctx_id, uint32_t res_id,
+                          uint32_t size, uint64_t gpa);
 void gpu_transfer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
                   uint32_t size, bool to_host);
 void gpu_copy(Gpu *g, uint32_t ctx_id, uint32_t dst, uint32_t src,

@@ -646,8 +646,8 @@ static void test_fenced_unmap(void)
 /*
  * HMP "info mtree -f" with a blob mapped: it prints views that several
  * address spaces share, and must drop every reference it takes
- * (patches/0024), or the blob's region is never finalized and its UNMAP
- * is never answered.
+ * (patches/0024), or the blob's region is never finalized and the next
+ * MAP of the resource waits for good.
  */
 static void test_unmap_after_info_mtree(void)
 {
@@ -661,6 +661,42 @@ static void test_unmap_after_info_mtree(void)
     g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
     check_i1(&g, NULL, 0);
     g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_stop(&g);
+}
+
+/*
+ * A resource backing that the guest points into a mapped blob holds the
+ * blob's region (the renderer keeps its pages mapped): the blob's UNMAP
+ * is answered all the same, and so are the commands behind it; the
+ * memory is released, and the resource maps again, once the backing is
+ * detached.  The UNMAP used to wait for the release, so the queue
+ * stopped for good with the DETACH behind it.
+ */
+static void test_unmap_backing_in_blob(void)
+{
+    struct virtio_gpu_resource_detach_backing db = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING,
+        .resource_id = 20,
+    };
+    Mapped m[] = { { 11, 4 * MiB, 64 * KiB }, { 10, 8 * MiB, 64 * KiB } };
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    gpu_blob_create(&g, 1, 11, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_buffer_backed_at(&g, 1, 20, PAGE, g.bar4);
+
+    g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    check_i1(&g, NULL, 0);
+    g_assert_cmphex(gpu_map(&g, 11, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &db, sizeof(db)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    /* waits for the release, which the detach allowed */
+    g_assert_cmphex(gpu_map(&g, 10, 8 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, m, 2);
+    g_assert_cmphex(gpu_unref(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
     gpu_stop(&g);
 }
 
@@ -901,6 +937,8 @@ int main(int argc, char **argv)
                    test_bar_move_and_decode);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/unmap-after-info-mtree",
                    test_unmap_after_info_mtree);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/unmap-backing-in-blob",
+                   test_unmap_backing_in_blob);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
                    test_fenced_unmap);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-on",

@@ -73,7 +73,6 @@ struct VirtIOGPUXenLend {
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
     QTAILQ_HEAD(, XenLendBlob) blobs;
     QEMUBH *resume_bh;          /* a region went: release and resume */
-    struct virtio_gpu_ctrl_command *suspended;  /* waits for a region */
     Error *migration_blocker;
     uint64_t log_window_ms;     /* rate limit of guest error messages */
     unsigned log_in_window;
@@ -90,8 +89,10 @@ bool virtio_gpu_xenlend_check_hostmem(uint64_t hostmem, Error **errp);
 void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
                           struct virtio_gpu_ctrl_command *cmd);
 /* Returns false when the command must wait for a region to go. */
-bool xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
-                            struct virtio_gpu_ctrl_command *cmd, bool resumed);
+void xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
+                            struct virtio_gpu_ctrl_command *cmd);
+bool xenlend_map_must_wait(VirtIOGPUXenLend *x,
+                           struct virtio_gpu_ctrl_command *cmd);
 bool xenlend_unmap_resource(VirtIOGPUXenLend *x, uint32_t resource_id);
 /* Take every blob out of the BAR (revoked); their memory goes later. */
 void xenlend_remove_all_blobs(VirtIOGPUXenLend *x);
