@@ -133,22 +133,44 @@ static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
     }
     QTAILQ_REMOVE(&x->blobs, b, next);
     g_free(b);
+    x->blobs_dying--;
     rcu_expedite_end();
 }
 
-bool xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
+void xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
 {
     XenLendBlob *b, *tmp;
-    bool any_dying = false;
 
     QTAILQ_FOREACH_SAFE(b, &x->blobs, next, tmp) {
         if (b->dying && !b->region) {
             release_blob(x, b);
-        } else if (b->dying) {
-            any_dying = true;
         }
     }
-    return any_dying;
+}
+
+/*
+ * Unplug: a blob whose region something still holds (a resource backing
+ * the guest pointed into it) cannot be released.  Its memory stays
+ * mapped for good rather than freed under the holder; the device forgets
+ * it, so that the region's finalization does not reach a device that is
+ * gone.
+ */
+void xenlend_forget_dying_blobs(VirtIOGPUXenLend *x)
+{
+    XenLendBlob *b, *tmp;
+
+    QTAILQ_FOREACH_SAFE(b, &x->blobs, next, tmp) {
+        if (b->dying) {
+            warn_report("virtio-gpu-xenlend: resource %u: its memory is "
+                        "still in use at unplug and stays mapped",
+                        b->resource_id);
+            b->region->blob = NULL;
+            QTAILQ_REMOVE(&x->blobs, b, next);
+            g_free(b);
+            x->blobs_dying--;
+            rcu_expedite_end();
+        }
+    }
 }
 
 static void xenlend_resume_bh(void *opaque)
@@ -171,6 +193,7 @@ static void remove_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
     object_unparent(OBJECT(b->region));
     account(x, b, -1);
     b->dying = true;
+    x->blobs_dying++;
     /*
      * The guest waits for the release: have the RCU thread finalize the
      * region as soon as a grace period allows, not after its 50 ms of
@@ -261,7 +284,7 @@ static uint32_t validate_map(VirtIOGPUXenLend *x,
                             m->resource_id, m->offset, *size, hostmem);
         return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
     }
-    if (x->stats.blobs_mapped >= x->max_mapped) {
+    if (x->stats.blobs_mapped + x->blobs_dying >= x->max_mapped) {
         xenlend_guest_error(x, "map: resource %u: %" PRIu64 " blobs are "
                             "mapped already, the most max-mapped allows",
                             m->resource_id, x->stats.blobs_mapped);
@@ -484,9 +507,17 @@ bool xenlend_map_must_wait(VirtIOGPUXenLend *x,
 {
     struct virtio_gpu_resource_map_blob mblob;
 
-    return iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &mblob,
-                      sizeof(mblob)) == sizeof(mblob) &&
-           find_blob(x, le32_to_cpu(mblob.resource_id), true);
+    if (!virtio_gpu_ctrl_command_get(cmd, &mblob, sizeof(mblob))) {
+        return false;
+    }
+    /*
+     * The renderer maps a resource once; and dying blobs count towards
+     * max-mapped, so that a guest cannot keep any number of them alive:
+     * a MAP that only they hold back waits for them too.
+     */
+    return find_blob(x, le32_to_cpu(mblob.resource_id), true) ||
+           (x->stats.blobs_mapped < x->max_mapped &&
+            x->stats.blobs_mapped + x->blobs_dying >= x->max_mapped);
 }
 
 /*
@@ -499,8 +530,7 @@ void xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
 {
     struct virtio_gpu_resource_unmap_blob ublob;
 
-    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &ublob,
-                   sizeof(ublob)) != sizeof(ublob)) {
+    if (!virtio_gpu_ctrl_command_get(cmd, &ublob, sizeof(ublob))) {
         xenlend_guest_error(x, "unmap: command too short");
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;

@@ -92,8 +92,7 @@ static void xenlend_cmd_create_blob(VirtIOGPUXenLend *x,
     struct virtio_gpu_resource_create_blob cblob;
     bool known;
 
-    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &cblob,
-                   sizeof(cblob)) != sizeof(cblob)) {
+    if (!virtio_gpu_ctrl_command_get(cmd, &cblob, sizeof(cblob))) {
         virtio_gpu_virgl_process_cmd(g, cmd);   /* it reports the error */
         return;
     }
@@ -150,8 +149,7 @@ static bool xenlend_cmd_unref(VirtIOGPUXenLend *x,
 {
     struct virtio_gpu_resource_unref unref;
 
-    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &unref,
-                   sizeof(unref)) == sizeof(unref)) {
+    if (virtio_gpu_ctrl_command_get(cmd, &unref, sizeof(unref))) {
         uint32_t id = le32_to_cpu(unref.resource_id);
 
         /* I2: out of the BAR and released before the renderer frees it */
@@ -438,6 +436,7 @@ static void xenlend_unrealize(DeviceState *qdev)
     /* the removed regions go after an RCU grace period: wait for it */
     drain_call_rcu();
     xenlend_release_dead_blobs(x);
+    xenlend_forget_dying_blobs(x);
     if (x->lend_client) {
         xen_lend_unregister(x->lend_client);
         x->lend_client = NULL;

@@ -72,6 +72,7 @@ struct VirtIOGPUXenLend {
     int lend_error;             /* and why: -errno */
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
     QTAILQ_HEAD(, XenLendBlob) blobs;
+    unsigned blobs_dying;       /* out of BAR4, memory not yet released */
     QEMUBH *resume_bh;          /* a region went: release and resume */
     Error *migration_blocker;
     uint64_t log_window_ms;     /* rate limit of guest error messages */
@@ -88,7 +89,6 @@ bool virtio_gpu_xenlend_check_hostmem(uint64_t hostmem, Error **errp);
 /* hw/display/virtio-gpu-xenlend-blob.c: blob mapping and its lifecycle */
 void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
                           struct virtio_gpu_ctrl_command *cmd);
-/* Returns false when the command must wait for a region to go. */
 void xenlend_cmd_unmap_blob(VirtIOGPUXenLend *x,
                             struct virtio_gpu_ctrl_command *cmd);
 bool xenlend_map_must_wait(VirtIOGPUXenLend *x,
@@ -106,7 +106,8 @@ void xenlend_remove_all_blobs(VirtIOGPUXenLend *x);
 
 bool xenlend_blob_is_mapped(VirtIOGPUXenLend *x, uint32_t resource_id);
 /* Release blobs whose region is gone; true while others still wait. */
-bool xenlend_release_dead_blobs(VirtIOGPUXenLend *x);
+void xenlend_release_dead_blobs(VirtIOGPUXenLend *x);
+void xenlend_forget_dying_blobs(VirtIOGPUXenLend *x);
 void xenlend_blob_init(VirtIOGPUXenLend *x);
 bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp);
 
