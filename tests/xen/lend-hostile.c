@@ -13,6 +13,9 @@
  *                                         I/O memory: a PCI BAR's sysfs
  *                                         resource file (VM_IO, VM_PFNMAP,
  *                                         as a GPU's VRAM), munmap'd
+ *   lend-hostile twice DOMID GFN PAGES    two LENDs through one handle, the
+ *                                         second of other memory at GFN +
+ *                                         PAGES, a SIGUSR1 apart; then exit
  *   lend-hostile fill PFN_FILE            reuse: fill fresh memory until it
  *                                         holds frames of PFN_FILE, count
  *                                         them
@@ -337,14 +340,28 @@ int main(int argc, char **argv)
     if (argc < 5 || sscanf(argv[2], "%u", &domid) != 1 ||
         sscanf(argv[3], "%" SCNi64, &gfn) != 1 ||
         sscanf(argv[4], "%u", &pages) != 1 || !pages || pages > 4096) {
-        fprintf(stderr, "usage: lend-hostile munmap|exit|udmabuf DOMID GFN "
-                "PAGES | bar DOMID GFN PAGES RESOURCE | "
+        fprintf(stderr, "usage: lend-hostile munmap|exit|udmabuf|twice DOMID "
+                "GFN PAGES | bar DOMID GFN PAGES RESOURCE | "
                 "cycle DOMID GFN PAGES ROUNDS | fill PFN_FILE\n");
         return 2;
     }
     h = lend_open(domid);
     if (!strcmp(mode, "cycle")) {
         cycle(h, gfn, pages, argc > 5 ? atoi(argv[5]) : 10);
+        return 0;
+    }
+    if (!strcmp(mode, "twice")) {
+        void *first = anon((size_t)pages * PAGE);
+        void *second = anon((size_t)pages * PAGE);
+
+        fill(first, pages, 0xfeed0400);
+        fill(second, pages, 0xfeed0400);
+        lend(h, gfn, first, pages);
+        step("LENT gfn=%#" PRIx64 " pages=%u", gfn, pages);
+        wait_usr1();
+        lend(h, gfn + pages, second, pages);
+        step("LENT-AGAIN gfn=%#" PRIx64 " pages=%u", gfn + pages, pages);
+        wait_usr1();
         return 0;
     }
     kind = !strcmp(mode, "munmap") ? 0 : !strcmp(mode, "exit") ? 1 :

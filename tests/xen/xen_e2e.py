@@ -642,7 +642,8 @@ def check_hostile_bar(case, dmop):
                                                          "lend-hostile:"))
                  and not lent and clean),
                 ("phase 1: an iomem permission the module failed to take "
-                 "back (fail_deny) is taken back by the next revoke",
+                 "back (fail_deny) is taken back by the handle's next "
+                 "lend, of another page",
                  len(kept) == 1 and kept[0] not in ("", "{}")
                  and hostile_lines(case, "deny", "iomem-after") == ["{}"])]
     mmio = xen_dump(case, "hostile lender", r"lent MMIO pages: (\d+)")
