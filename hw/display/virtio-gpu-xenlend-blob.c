@@ -117,6 +117,15 @@ static void account(VirtIOGPUXenLend *x, XenLendBlob *b, int sign)
     x->stats.bytes_placed[b->placement] += sign * b->size;
 }
 
+/* A dying blob leaves the device's books */
+static void forget_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+{
+    QTAILQ_REMOVE(&x->blobs, b, next);
+    g_free(b);
+    x->blobs_dying--;
+    rcu_expedite_end();
+}
+
 /* The region is gone: nothing can reach the memory; give it back. */
 static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
 {
@@ -131,10 +140,7 @@ static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
                                 b->resource_id, strerror(-ret));
         }
     }
-    QTAILQ_REMOVE(&x->blobs, b, next);
-    g_free(b);
-    x->blobs_dying--;
-    rcu_expedite_end();
+    forget_blob(x, b);
 }
 
 void xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
@@ -165,10 +171,7 @@ void xenlend_forget_dying_blobs(VirtIOGPUXenLend *x)
                         "still in use at unplug and stays mapped",
                         b->resource_id);
             b->region->blob = NULL;
-            QTAILQ_REMOVE(&x->blobs, b, next);
-            g_free(b);
-            x->blobs_dying--;
-            rcu_expedite_end();
+            forget_blob(x, b);
         }
     }
 }

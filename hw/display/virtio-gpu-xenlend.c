@@ -219,18 +219,6 @@ static void xenlend_process_cmd(VirtIOGPU *g,
     xenlend_complete(g, cmd);
 }
 
-static bool xenlend_any_dying(VirtIOGPUXenLend *x)
-{
-    XenLendBlob *b;
-
-    QTAILQ_FOREACH(b, &x->blobs, next) {
-        if (b->dying) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
 {
     /*
@@ -239,7 +227,7 @@ static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
      * region's finalization resumes us.
      */
     if (VIRTIO_GPU_GL(vdev)->renderer_state == RS_RESET &&
-        xenlend_any_dying(VIRTIO_GPU_XENLEND(vdev))) {
+        VIRTIO_GPU_XENLEND(vdev)->blobs_dying) {
         return;
     }
     parent_handle_ctrl(vdev, vq);
