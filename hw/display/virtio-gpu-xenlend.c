@@ -267,17 +267,27 @@ static bool xenlend_choose_mode(VirtIOGPUXenLend *x, Error **errp)
     case ON_OFF_AUTO_ON:
         if (!available) {
             error_propagate_prepend(errp, why, "virtio-gpu-xenlend: lend=on: ");
-            error_append_hint(errp, "Use lend=auto to fall back to trapping "
-                              "guest accesses to blobs, or lend=off.\n");
+            if (xen_enabled()) {
+                error_append_hint(errp, "Use lend=auto to fall back to "
+                                  "trapping guest accesses to blobs, or "
+                                  "lend=off.\n");
+            } else {
+                error_append_hint(errp, "Use lend=auto or lend=off: off Xen "
+                                  "blobs are mapped as virtio-gpu-gl maps "
+                                  "them.\n");
+            }
             return false;
         }
         x->lending = true;
         break;
     case ON_OFF_AUTO_AUTO:
         x->lending = available;
-        if (!available) {
+        if (!available && xen_enabled()) {
             warn_reportf_err(why, "virtio-gpu-xenlend: blob memory will be "
                              "trapped and emulated, not lent: ");
+        } else {
+            /* off Xen, blobs are mapped as virtio-gpu-gl maps them */
+            error_free(why);
         }
         break;
     default:

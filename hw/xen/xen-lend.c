@@ -17,6 +17,8 @@
 #include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "exec/address-spaces.h"
+#include "system/qtest.h"
+#include "system/tcg.h"
 #include "system/xen.h"
 #include "hw/xen/xen.h"
 #include "hw/xen/xen-lend.h"
@@ -45,11 +47,19 @@ const XenLendPlatform *xen_lend_platform_get(void)
             /* the Xen accelerator always sets it; be explicit if not */
             xen_lend_platform_set(&xen_lend_privcmd_ops, NULL, xen_domid,
                                   "the Xen accelerator opened no lend handle");
-        } else {
-            /* off Xen the hypervisor's part is played by a software p2m */
+        } else if (qtest_enabled() || tcg_enabled()) {
+            /*
+             * The emulated p2m, a test fixture: off Xen, under the
+             * accelerators that test the device, it plays Xen's part.
+             */
             xen_lend_platform_set(&xen_lend_emu_ops,
                                   xen_lend_emu_ops.open(0, &error_abort), 0,
                                   NULL);
+        } else {
+            /* under KVM and the others a blob is mapped as virtio-gpu-gl's */
+            xen_lend_platform_set(&xen_lend_emu_ops, NULL, 0,
+                                  "QEMU is not running on Xen (the emulated "
+                                  "p2m serves only TCG and qtest)");
         }
     }
     return &platform;
