@@ -823,7 +823,18 @@ static void test_migration_blocked(void)
     g_assert_nonnull(strstr(qdict_get_str(resp, "return"),
                             "Xen memory lending cannot migrate or save"));
     qobject_unref(resp);
-    /* libxl's save and migrate (patches/0027); the guest keeps running */
+    /*
+     * libxl's live migration starts with the dirty log, its save and the
+     * end of its migration save the devices (patches/0027); the guest
+     * keeps running
+     */
+    resp = qtest_qmp(g.f.qts, "{'execute': 'xen-set-global-dirty-log', "
+                     "'arguments': {'enable': true}}");
+    g_assert_true(qdict_haskey(resp, "error"));
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(resp, "error"),
+                                          "desc"),
+                            "Xen memory lending cannot migrate or save"));
+    qobject_unref(resp);
     resp = qtest_qmp(g.f.qts, "{'execute': 'xen-save-devices-state', "
                      "'arguments': {'filename': '/dev/null'}}");
     g_assert_true(qdict_haskey(resp, "error"));
