@@ -711,8 +711,24 @@ int main(int argc, char **argv)
         printf("XENLEND-HOLD %d blobs mapped damaged=%s\n", many_count,
                damaged ? damaged : "none");
         fflush(stdout);
-        for (;;) {
-            pause();
+        /*
+         * Until killed, every 5 s: the held blobs still read what was
+         * written, and a new blob maps, reads back and unmaps.  Whatever
+         * the host does meanwhile (the Xen bed's refused xl save), the
+         * guest and its device must carry on.
+         */
+        for (unsigned round = 1;; round++) {
+            sleep(5);
+            for (int i = 0; i < many_count; i++) {
+                check_pattern(&many[i], 7000 + i, "held blob");
+            }
+            blob_create(&b, 64 * 1024);
+            blob_map(&b);
+            write_pattern(&b, 9000 + round);
+            check_pattern(&b, 9000 + round, "blob mapped while holding");
+            blob_free(&b);
+            printf("XENLEND-HOLD-CHECK round=%u ok\n", round);
+            fflush(stdout);
         }
     }
 
