@@ -2,7 +2,8 @@
 # Make SRC a QEMU source tree ready for the overlay: upstream (Debian's
 # qemu source package with its patches, or --qemu-source FILE), tracked in
 # a throw-away git repository so that re-applying our patches/ only touches
-# the files they change, then our patches/ in series order.
+# the files they change, then our patches/ in series order, a commit each
+# (build-env/export-patches.sh makes patches/ from them again).
 # Runs inside the build environment.
 #   prepare-source.sh SRC [FILE]
 set -euo pipefail
@@ -71,10 +72,14 @@ if [ "$(cat "$stamps/patches" 2>/dev/null)" != "$patches_id" ]; then
             [ -L "$f" ] || [ -d "$f" ] || rm -f "$f"
         done)
     rm -f "$stamps/patches"
+    # one commit per patch, so that build-env/export-patches.sh can make
+    # patches/ again from the tree; git am takes no fuzz
     while read -r p; do
         case "$p" in ''|'#'*) continue ;; esac
-        git_src apply --whitespace=nowarn "$top/patches/$p" ||
-            xenlend_die "patches/$p does not apply to $(basename "$file")"
+        git_src am -q --whitespace=nowarn --committer-date-is-author-date \
+            "$top/patches/$p" ||
+            { git_src am --abort
+              xenlend_die "patches/$p does not apply to $(basename "$file")"; }
     done < "$top/patches/series"
     echo "$patches_id" > "$stamps/patches"
 fi
