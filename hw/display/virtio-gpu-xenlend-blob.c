@@ -248,7 +248,7 @@ bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp)
     return x->lend_client;
 }
 
-/* Every field the guest controls, checked before anything happens (I6). */
+/* Every field the guest controls (invariant "guest fields checked first") */
 static uint32_t validate_map(VirtIOGPUXenLend *x,
                              struct virtio_gpu_resource_map_blob *m,
                              uint64_t *size)
@@ -470,7 +470,7 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     if (x->lend_failed && trap_instead(x, x->lend_error)) {
         trap_blob(x, b);
     } else if (x->lend_failed) {
-        /* I4: the guest's map fails and nothing of it stays lent */
+        /* "a failed lend fails the map": nothing of it stays lent */
         memory_region_transaction_begin();
         remove_blob(x, b);
         memory_region_transaction_commit();

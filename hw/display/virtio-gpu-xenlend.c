@@ -152,7 +152,7 @@ static bool xenlend_cmd_unref(VirtIOGPUXenLend *x,
     if (virtio_gpu_ctrl_command_get(cmd, &unref, sizeof(unref))) {
         uint32_t id = le32_to_cpu(unref.resource_id);
 
-        /* I2: out of the BAR and released before the renderer frees it */
+        /* "revoke before release": out of BAR4, released, then freed */
         if (!xenlend_unmap_resource(x, id)) {
             return false;
         }
@@ -251,7 +251,7 @@ static void xenlend_reset(VirtIODevice *vdev)
 {
     VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(vdev);
 
-    /* I2: revoked before upstream's reset lets the renderer free them */
+    /* "revoke before release", before upstream's reset frees them */
     xenlend_remove_all_blobs(x);
     xenlend_detach_all_backing(VIRTIO_GPU(x));
     parent_reset(vdev);
@@ -406,7 +406,7 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
         goto fail;
     }
     if (x->lending) {
-        /* I7; added last, so it is the reason a migration is refused */
+        /* "no migration while lending"; last, so the reason given */
         error_setg(&x->migration_blocker, "virtio-gpu-xenlend: the guest "
                    "holds memory lent by QEMU, which Xen memory lending "
                    "cannot migrate or save; restart the guest instead, or "

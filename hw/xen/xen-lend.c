@@ -225,7 +225,8 @@ static void commit_revokes(XenLendClient *c, XenLendHandle *h)
     if (ret) {
         /*
          * The memory behind these pages is about to be unmapped or freed;
-         * carrying on would hand the guest whatever reuses it (I3).
+         * carrying on would hand the guest whatever reuses it ("a failed
+         * revoke stops QEMU").
          */
         for (unsigned i = 0; i < c->to_revoke->len; i++) {
             XenLendExtent *e = &g_array_index(c->to_revoke, XenLendExtent, i);

@@ -7,9 +7,10 @@
  * random offsets, unmap, unref, attach) so that blobs are really mapped
  * and lent while the garbage flies.
  *
- * After each batch QEMU must answer and I1 must hold: the emulated p2m
- * holds exactly as many pages as the device says are mapped, all inside
- * BAR4, none twice, and the hypervisor's rules were never broken.
+ * After each batch QEMU must answer and "lent equals mapped" must hold (the
+ * emulated p2m holds exactly as many pages as the device says are mapped,
+ * all inside BAR4, none twice), and the hypervisor's rules were never
+ * broken.
  *
  * Fence ids increase, as the protocol asks: virglrenderer reports only
  * the last fence it signalled (in 32 bits), so a guest that sends them
@@ -385,7 +386,7 @@ static bool complete(Fuzz *f, unsigned n)
     return true;
 }
 
-/* I1 without a model: p2m pages = mapped bytes, inside BAR4, disjoint */
+/* "lent equals mapped" without a model: pages = bytes, in BAR4, disjoint */
 static void check_invariants(Fuzz *f)
 {
     QDict *resp = qtest_qmp(f->g.f.qts, "{'execute': 'x-query-xen-lend'}");

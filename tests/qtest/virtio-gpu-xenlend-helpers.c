@@ -232,7 +232,7 @@ uint32_t gpu_unref(Gpu *g, uint32_t res_id)
     return gpu_cmd_nodata(g, &ur, sizeof(ur));
 }
 
-/* I1: the emulated p2m holds exactly the mapped blobs' pages, in BAR4 */
+/* "lent equals mapped": the emulated p2m holds the mapped blobs' pages */
 void check_i1(Gpu *g, const Mapped *m, unsigned n)
 {
     QDict *resp = qtest_qmp(g->f.qts, "{'execute': 'x-query-xen-lend'}");

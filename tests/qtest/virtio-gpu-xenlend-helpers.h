@@ -1,6 +1,7 @@
 /*
  * virtio-gpu-xenlend qtest helpers: the device driven through its control
- * queue, as a guest driver would, and the checks the tests share (I1).
+ * queue, as a guest driver would, and the checks the tests share ("lent
+ * equals mapped").
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -3,9 +3,10 @@
  * its firmware can do to the device (create, map at valid and invalid
  * offsets, unmap, unref, reset, move BAR4, toggle memory decode) and of
  * lend failures, with a model of what must hold after every step: the
- * emulated p2m holds exactly the lent pages of the mapped blobs (I1), the
- * hypervisor's rules are never broken, the device's counters agree and
- * the data a blob holds survives everything but its unref.
+ * emulated p2m holds exactly the lent pages of the mapped blobs ("lent
+ * equals mapped"), the hypervisor's rules are never broken, the device's
+ * counters agree and the data a blob holds survives everything but its
+ * unref.
  *
  * STRESS_STEPS=N and STRESS_SEED=S for long runs.  A failure prints the
  * seed, the step and the operations that led there.
@@ -170,7 +171,8 @@ static void map_expect(Stress *s, uint32_t id, uint64_t off, uint32_t want)
                  s->decode;
 
     if (lends && s->fault_armed) {
-        want = VIRTIO_GPU_RESP_ERR_UNSPEC;      /* I4 */
+        /* "a failed lend fails the map" */
+        want = VIRTIO_GPU_RESP_ERR_UNSPEC;
         s->fault_armed = false;
     }
     g_assert_cmphex(gpu_map(&s->g, id, off), ==, want);

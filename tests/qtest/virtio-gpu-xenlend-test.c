@@ -3,7 +3,7 @@
  * blobs through the virtqueue: a virgl context, SUBMIT_3D creating
  * buffers with blob ids, RESOURCE_CREATE_BLOB, MAP_BLOB and UNMAP_BLOB,
  * with the data read and written through BAR4 and the lent set checked
- * against the mapped blobs after every step (I1).
+ * against the mapped blobs after every step ("lent equals mapped").
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -292,8 +292,9 @@ static void test_placement_counters(void)
 }
 
 /*
- * I6: every guest-controlled field of the mapping commands, each case with
- * its exact response; QEMU stays up and I1 holds after each.
+ * "guest fields checked first": every guest-controlled field of the mapping
+ * commands, each case with its exact response; QEMU stays up and "lent
+ * equals mapped" holds after each.
  */
 typedef struct BadCase {
     const char *name;
@@ -396,7 +397,7 @@ static void test_bad_unmap(void)
     gpu_stop(&g);
 }
 
-/* I4: a failed lend fails the map; nothing is lent; the next map works */
+/* "a failed lend fails the map": nothing is lent; the next map works */
 static void test_lend_failure(void)
 {
     Mapped m = { 11, 1 * MiB, 64 * KiB };
@@ -475,7 +476,7 @@ static void test_lend_refused_on(void)
     lend_refused("on", "efault");
 }
 
-/* I3: a failed revoke aborts QEMU, naming domain, gfn and size */
+/* "a failed revoke stops QEMU": it aborts, naming domain, gfn and size */
 static void test_revoke_failure_aborts(void)
 {
     if (g_test_subprocess()) {
@@ -500,7 +501,7 @@ static void test_revoke_failure_aborts(void)
                               "* size 0x10000*aborting*");
 }
 
-/* I2: a device reset with blobs mapped revokes them all */
+/* "revoke before release": a reset with blobs mapped revokes them all */
 static void test_reset(void)
 {
     Mapped m = { 10, 0, 2 * MiB };
@@ -804,7 +805,7 @@ static void test_empty_submit_3d(void)
     gpu_stop(&g);
 }
 
-/* I7: migration and savevm are refused while lending, saying why */
+/* "no migration while lending": every kind refused, saying why */
 static void test_migration_blocked(void)
 {
     QDict *resp;

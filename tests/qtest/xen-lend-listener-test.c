@@ -1,9 +1,10 @@
 /*
  * QTest for the Xen lend listener through xen-lend-testdev: after every
  * memory transaction the lent set must equal the RAM sections of the
- * device's container in the guest address space (I1), follow BAR moves
- * and decode changes, cost one batch per transaction (I5), survive lend
- * failures (I4) and abort on revoke failures (I3).
+ * device's container in the guest address space ("lent equals mapped"),
+ * follow BAR moves and decode changes, cost "one batch per transaction",
+ * survive lend failures ("a failed lend fails the map") and abort on
+ * revoke failures ("a failed revoke stops QEMU").
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -193,8 +194,9 @@ static void assert_same(GArray *a, GArray *b)
 }
 
 /*
- * I1: the emulated hypervisor's p2m, the listener's view and the slots the
- * guest can see all agree, and everything lent is inside BAR2.  Returns
+ * "lent equals mapped": the emulated hypervisor's p2m, the listener's view
+ * and the slots the guest can see all agree, and everything lent is inside
+ * BAR2.  Returns
  * the 2 MiB pages lent.
  */
 static uint64_t check_i1(Test *t)
@@ -259,7 +261,7 @@ static void test_map_unmap(void)
     test_end(&t);
 }
 
-/* I5: one lend batch and one revoke batch per transaction */
+/* "one batch per transaction": one lend batch, one revoke batch */
 static void test_one_batch_per_transaction(void)
 {
     uint64_t lends, revokes;
@@ -311,7 +313,7 @@ static void test_move_subregion(void)
     test_end(&t);
 }
 
-/* I5: 2 MiB-congruent runs become 2 MiB pages, the others do not */
+/* "one batch per transaction": 2 MiB pages where both sides allow */
 static void test_superpages(void)
 {
     Test t;
@@ -374,7 +376,7 @@ static void test_decode_off(void)
     test_end(&t);
 }
 
-/* I4: a failed lend reaches the device, which takes the map back */
+/* "a failed lend fails the map": the device takes the map back */
 static void test_lend_failure(void)
 {
     uint64_t status;
@@ -399,7 +401,7 @@ static void test_lend_failure(void)
     test_end(&t);
 }
 
-/* I2: unplugging the device revokes everything before its memory goes */
+/* "revoke before release": unplug revokes all before the memory goes */
 static void test_unplug(void)
 {
     QDict *resp;
@@ -421,7 +423,7 @@ static void test_unplug(void)
     qtest_quit(t.qts);
 }
 
-/* I3: a failed revoke aborts QEMU with domid, gfn and size */
+/* "a failed revoke stops QEMU", with domid, gfn and size */
 static void test_revoke_failure_aborts(void)
 {
     if (g_test_subprocess()) {
