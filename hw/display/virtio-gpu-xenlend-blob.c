@@ -141,6 +141,7 @@ static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
         }
     }
     forget_blob(x, b);
+    x->releases++;
 }
 
 void xenlend_release_dead_blobs(VirtIOGPUXenLend *x)

@@ -143,6 +143,71 @@ static void xenlend_cmd_detach_backing(VirtIOGPU *g,
                        virtio_gpu_find_resource(g, detach.resource_id));
 }
 
+/*
+ * The resource a command names in its fixed part; 0 for the commands that
+ * name none (or only inside a command stream, such as SUBMIT_3D).
+ */
+static uint32_t cmd_resource(const struct virtio_gpu_ctrl_command *cmd)
+{
+    size_t at;
+    uint32_t id;
+
+    switch (cmd->cmd_hdr.type) {
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_2D:
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_3D:
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
+    case VIRTIO_GPU_CMD_RESOURCE_UNREF:
+    case VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING:
+    case VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING:
+    case VIRTIO_GPU_CMD_RESOURCE_ASSIGN_UUID:
+    case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB:
+    case VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB:
+    case VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE:
+    case VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE:
+        at = sizeof(struct virtio_gpu_ctrl_hdr);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
+        at = offsetof(struct virtio_gpu_resource_flush, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D:
+        at = offsetof(struct virtio_gpu_transfer_to_host_2d, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_SET_SCANOUT:
+        at = offsetof(struct virtio_gpu_set_scanout, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_SET_SCANOUT_BLOB:
+        at = offsetof(struct virtio_gpu_set_scanout_blob, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D:
+    case VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D:
+        at = offsetof(struct virtio_gpu_transfer_host_3d, resource_id);
+        break;
+    default:
+        return 0;
+    }
+    if (cmd->req_len < at + sizeof(id)) {
+        return 0;
+    }
+    memcpy(&id, cmd->req + at, sizeof(id));
+    return le32_to_cpu(id);
+}
+
+/* Whether a command set aside names @resource_id: later ones follow it */
+static bool set_aside_holds(VirtIOGPU *g, uint32_t resource_id)
+{
+    struct virtio_gpu_ctrl_command *c;
+
+    if (!resource_id) {
+        return false;
+    }
+    QTAILQ_FOREACH(c, &g->asideq, next) {
+        if (cmd_resource(c) == resource_id) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Returns false while the resource's blob memory waits to be released */
 static bool xenlend_cmd_unref(VirtIOGPUXenLend *x,
                               struct virtio_gpu_ctrl_command *cmd)
@@ -169,6 +234,12 @@ static void xenlend_process_cmd(VirtIOGPU *g,
     bool done = true;
 
     VIRTIO_GPU_FILL_CMD(cmd->cmd_hdr);
+
+    /* a command on a resource whose earlier ones are set aside follows them */
+    if (set_aside_holds(g, cmd_resource(cmd))) {
+        done = false;
+        goto wait;
+    }
 
     switch (cmd->cmd_hdr.type) {
     case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
@@ -205,18 +276,91 @@ static void xenlend_process_cmd(VirtIOGPU *g,
         return;
     }
 
+wait:
     if (!done) {
         /*
-         * Wait, at the head of the queue, for the blob's memory to be
-         * released; each run of the queue tries the command again.
-         * Upstream's queue moves a fenced command that did not finish to
-         * the fence queue, where it would never run again: hide the fence
-         * until the command is re-run (its header is read again then).
+         * Wait for the blob's memory to be released (or for the commands
+         * on the resource set aside before this one).  Without a fence,
+         * aside: the queue goes on, and the release runs the command
+         * again (xenlend_run_set_aside).  A fenced command must not
+         * signal after later fences: it waits at the head of the queue,
+         * and each run of the queue tries it again.  Upstream's queue
+         * moves a fenced command that did not finish to the fence queue,
+         * where it would never run again: hide the fence until the
+         * command is re-run (its header is read again then).
          */
+        if (!(cmd->cmd_hdr.flags & VIRTIO_GPU_FLAG_FENCE)) {
+            cmd->set_aside = true;
+            return;
+        }
         cmd->cmd_hdr.flags &= ~VIRTIO_GPU_FLAG_FENCE;
         return;
     }
     xenlend_complete(g, cmd);
+}
+
+/*
+ * A blob's memory went: run the commands set aside, in their order.  Those
+ * that must still wait are set aside again, in the same order.  Only a
+ * release can let one run (its blob's, or a slot under max-mapped), so
+ * nothing is tried again until one happened: a guest's kicks cost nothing.
+ */
+static void xenlend_run_set_aside(VirtIOGPU *g)
+{
+    VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(g);
+    QTAILQ_HEAD(, virtio_gpu_ctrl_command) again =
+        QTAILQ_HEAD_INITIALIZER(again);
+    struct virtio_gpu_ctrl_command *cmd;
+
+    if (x->releases == x->releases_seen || QTAILQ_EMPTY(&g->asideq) ||
+        !(VIRTIO_DEVICE(g)->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
+        return;     /* nothing new; or resetting: the reset drops them */
+    }
+    if (g->processing_cmdq || g->parent_obj.renderer_blocked) {
+        /* not inside a command, nor while a display holds the renderer */
+        qemu_bh_schedule(x->resume_bh);
+        return;
+    }
+    x->releases_seen = x->releases;
+    while ((cmd = QTAILQ_FIRST(&g->asideq))) {
+        QTAILQ_REMOVE(&g->asideq, cmd, next);
+        QTAILQ_INSERT_TAIL(&again, cmd, next);
+    }
+    /* as the queue's own run: no nested one overtakes these */
+    g->processing_cmdq = true;
+    while ((cmd = QTAILQ_FIRST(&again))) {
+        QTAILQ_REMOVE(&again, cmd, next);
+        if (g->parent_obj.renderer_blocked) {
+            /* a display holds the renderer: the rest waits for the next */
+            QTAILQ_INSERT_TAIL(&g->asideq, cmd, next);
+            x->releases_seen = x->releases - 1;    /* again at next kick */
+            continue;
+        }
+        cmd->set_aside = false;
+        xenlend_process_cmd(g, cmd);
+        if (cmd->set_aside) {
+            QTAILQ_INSERT_TAIL(&g->asideq, cmd, next);
+            continue;
+        }
+        /* unfenced, so answered now; never left without an answer */
+        if (!cmd->finished) {
+            virtio_gpu_ctrl_response_nodata(g, cmd, VIRTIO_GPU_RESP_ERR_UNSPEC);
+        }
+        g_free(cmd);
+    }
+    g->processing_cmdq = false;
+}
+
+/* Unplugged with commands set aside: they go unanswered, as the queue's */
+static void xenlend_drop_set_aside(VirtIOGPU *g)
+{
+    struct virtio_gpu_ctrl_command *cmd;
+
+    while ((cmd = QTAILQ_FIRST(&g->asideq))) {
+        QTAILQ_REMOVE(&g->asideq, cmd, next);
+        virtqueue_detach_element(cmd->vq, &cmd->elem, 0);
+        g_free(cmd);
+    }
 }
 
 static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
@@ -230,6 +374,8 @@ static void xenlend_handle_ctrl(VirtIODevice *vdev, VirtQueue *vq)
         VIRTIO_GPU_XENLEND(vdev)->blobs_dying) {
         return;
     }
+    /* the commands set aside go first: older, and maybe released now */
+    xenlend_run_set_aside(VIRTIO_GPU(vdev));
     parent_handle_ctrl(vdev, vq);
 }
 
@@ -430,6 +576,8 @@ static void xenlend_unrealize(DeviceState *qdev)
 {
     VirtIOGPUXenLend *x = VIRTIO_GPU_XENLEND(qdev);
 
+    /* first: a request's buffers may hold a dying blob's region */
+    xenlend_drop_set_aside(VIRTIO_GPU(x));
     xenlend_remove_all_blobs(x);
     /* the removed regions go after an RCU grace period: wait for it */
     drain_call_rcu();

@@ -101,8 +101,65 @@ uint32_t gpu_cmd(Gpu *g, const void *req, size_t req_len,
     guest_free(&g->alloc, req_addr);
     guest_free(&g->alloc, resp_addr);
     /* nothing is in flight: the descriptors can be used again */
-    qvirtqueue_reset_pool(g->ctrl);
+    if (!g->in_flight) {
+        qvirtqueue_reset_pool(g->ctrl);
+    }
     return le32_to_cpu(hdr.type);
+}
+
+/*
+ * Send a command and go on; gpu_collect() waits for its answer, which must
+ * be the next one the device gives.
+ */
+void gpu_send(Gpu *g, const void *req, size_t req_len, size_t resp_len,
+              GpuPending *p)
+{
+    QTestState *qts = g->f.qts;
+
+    p->req = guest_alloc(&g->alloc, req_len);
+    p->resp = guest_alloc(&g->alloc, resp_len);
+    p->resp_len = resp_len;
+    qtest_memwrite(qts, p->req, req, req_len);
+    qtest_memset(qts, p->resp, 0, resp_len);
+    p->head = qvirtqueue_add(qts, g->ctrl, p->req, req_len, false, true);
+    qvirtqueue_add(qts, g->ctrl, p->resp, resp_len, true, false);
+    qvirtqueue_kick(qts, &g->vdev->vdev, g->ctrl, p->head);
+    g->in_flight++;
+}
+
+uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp)
+{
+    QTestState *qts = g->f.qts;
+    gint64 deadline = g_get_monotonic_time() + TIMEOUT_US;
+    struct virtio_gpu_ctrl_hdr hdr;
+    uint32_t idx, len;
+
+    /*
+     * The used ring itself, not the ISR: one interrupt may stand for
+     * several answers, and qvirtio_wait_used_elem() would wait for
+     * another after the first.
+     */
+    while (!qvirtqueue_get_buf(qts, g->ctrl, &idx, &len)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(idx, ==, p->head);
+    qtest_memread(qts, p->resp, resp, p->resp_len);
+    memcpy(&hdr, resp, sizeof(hdr));
+    guest_free(&g->alloc, p->req);
+    guest_free(&g->alloc, p->resp);
+    if (!--g->in_flight) {
+        qvirtqueue_reset_pool(g->ctrl);
+    }
+    return le32_to_cpu(hdr.type);
+}
+
+/* Whether the device answered a command nobody collected yet */
+bool gpu_answered(Gpu *g)
+{
+    uint32_t idx, len;
+
+    return qvirtqueue_get_buf(g->f.qts, g->ctrl, &idx, &len);
 }
 
 uint32_t gpu_cmd_nodata(Gpu *g, const void *req, size_t req_len)

@@ -48,7 +48,15 @@ typedef struct Gpu {
     uint64_t hostmem;
     bool lending;
     uint32_t next_blob_id;
+    unsigned in_flight;         /* sent with gpu_send, not yet collected */
 } Gpu;
+
+/* A command sent without waiting for its answer */
+typedef struct GpuPending {
+    uint32_t head;
+    uint64_t req, resp;
+    size_t resp_len;
+} GpuPending;
 
 typedef struct Mapped {
     uint32_t res;
@@ -63,6 +71,10 @@ void gpu_stop(Gpu *g);
 uint32_t gpu_cmd(Gpu *g, const void *req, size_t req_len,
                  void *resp, size_t resp_len);
 uint32_t gpu_cmd_nodata(Gpu *g, const void *req, size_t req_len);
+void gpu_send(Gpu *g, const void *req, size_t req_len, size_t resp_len,
+              GpuPending *p);
+uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp);
+bool gpu_answered(Gpu *g);
 void gpu_ctx_create(Gpu *g, uint32_t ctx_id);
 uint32_t gpu_blob_create(Gpu *g, uint32_t ctx_id, uint32_t res_id,
                          uint64_t size, uint32_t blob_flags);

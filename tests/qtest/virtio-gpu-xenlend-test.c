@@ -702,6 +702,70 @@ static void test_unmap_backing_in_blob(void)
 }
 
 /*
+ * A command that waits for a blob's memory is set aside (patches/0028) and
+ * the queue goes on.  Blob 10's memory is held after its unmap by a
+ * resource backing that points into it.  The MAP of 10 waits, and so does
+ * the UNMAP of 10 behind it (same resource); a map of another blob and a
+ * fenced command complete meanwhile.  The detach lets the memory go, and
+ * the two commands on 10 complete, in their order.
+ */
+static void test_set_aside(void)
+{
+    struct virtio_gpu_resource_detach_backing db = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING,
+        .resource_id = 20,
+    };
+    struct virtio_gpu_resource_map_blob mb = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB,
+        .resource_id = 10,
+        .offset = 8 * MiB,
+    };
+    struct virtio_gpu_resource_unmap_blob ub = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB,
+        .resource_id = 10,
+    };
+    struct virtio_gpu_cmd_submit fenced = {
+        .hdr.type = VIRTIO_GPU_CMD_SUBMIT_3D,
+        .hdr.flags = VIRTIO_GPU_FLAG_FENCE,
+        .hdr.fence_id = 7,
+        .hdr.ctx_id = 1,
+    };
+    struct virtio_gpu_resp_map_info mi;
+    struct virtio_gpu_ctrl_hdr resp;
+    Mapped m = { 11, 4 * MiB, 64 * KiB };
+    GpuPending map10, unmap10;
+    Gpu g;
+
+    gpu_start(&g, 64 * MiB, "on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    gpu_blob_create(&g, 1, 11, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_buffer_backed_at(&g, 1, 20, PAGE, g.bar4);
+    g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
+
+    gpu_send(&g, &mb, sizeof(mb), sizeof(mi), &map10);
+    gpu_send(&g, &ub, sizeof(ub), sizeof(resp), &unmap10);
+    g_assert_cmphex(gpu_map(&g, 11, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    check_i1(&g, &m, 1);
+    g_assert_cmphex(gpu_cmd(&g, &fenced, sizeof(fenced), &resp,
+                            sizeof(resp)), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpuint(le32_to_cpu(resp.flags) & VIRTIO_GPU_FLAG_FENCE, !=, 0);
+    g_assert_cmpuint(le64_to_cpu(resp.fence_id), ==, 7);
+    g_assert_false(gpu_answered(&g));
+
+    g_assert_cmphex(gpu_cmd_nodata(&g, &db, sizeof(db)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_collect(&g, &map10, &mi), ==,
+                    VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_collect(&g, &unmap10, &resp), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_false(gpu_answered(&g));   /* each answered once */
+    check_i1(&g, &m, 1);
+    gpu_stop(&g);
+}
+
+/*
  * A fenced command on a context ring that does not exist is answered (with
  * an error) instead of waiting for a fence nothing will ever signal.
  */
@@ -963,6 +1027,8 @@ int main(int argc, char **argv)
                    test_unmap_after_info_mtree);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/unmap-backing-in-blob",
                    test_unmap_backing_in_blob);
+    qtest_add_func("/virtio-gpu-xenlend/lifecycle/set-aside",
+                   test_set_aside);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
                    test_fenced_unmap);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-on",

@@ -73,6 +73,8 @@ struct VirtIOGPUXenLend {
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
     QTAILQ_HEAD(, XenLendBlob) blobs;
     unsigned blobs_dying;       /* out of BAR4, memory not yet released */
+    /* blobs released, and how many the commands set aside have seen */
+    uint64_t releases, releases_seen;
     QEMUBH *resume_bh;          /* a region went: release and resume */
     Error *migration_blocker;
     uint64_t log_window_ms;     /* rate limit of guest error messages */
