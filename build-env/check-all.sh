@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check: every suite, then one line "N passed, N failed" for all of
-# them.  The unit tests, qtests, TCG tests and the guest tests run in the
+# them.  The unit tests, qtests, TCG tests and the guest tests, and QEMU's
+# own tests of what patches/ changes (check.py --upstream), run in the
 # build environment (check.py); the Mesa guest (tests/guest/mesa/run.sh)
 # and the Xen test bed (tests/xen/run.sh) run from the host, which makes
 # their Debian roots with debootstrap.
@@ -30,6 +31,8 @@ suite() {
 
 suite "unit, qtest, tcg and guest" \
     "$top/build-env/run" "$top/build-env/check.py" --build "$build"
+suite "QEMU's own unit tests and qtests of what patches/ changes" \
+    "$top/build-env/run" "$top/build-env/check.py" --build "$build" --upstream
 suite "mesa" "$top/tests/guest/mesa/run.sh" "$build"
 suite "xen" "$top/tests/xen/run.sh" "$build"
 echo "$passed passed, $failed failed"
