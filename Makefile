@@ -7,6 +7,9 @@
 #   make check-xen  only the Xen test bed (tests/xen/cases, cases-stock)
 #   make check-mesa only real Mesa (venus, virgl) in a guest under TCG
 #   make check-sanitizers   the qtests and unit tests under ASan and UBSan
+#   make check-upstream     QEMU's own unit tests, x86_64 qtests and
+#                   check-tcg on our patched build (UPSTREAM_BASELINE=1:
+#                   failures again on upstream QEMU, a second build)
 #   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
 #
@@ -16,7 +19,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check check-xen check-mesa check-sanitizers bench shell clean distclean
+.PHONY: all prepare guest demo check check-xen check-mesa check-sanitizers check-upstream bench shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -48,6 +51,11 @@ check-xen: guest
 
 check-mesa: guest
 	tests/guest/mesa/run.sh $(BUILD)
+
+# Long (every x86_64 qtest, migration-test among them), so not part of
+# check, which runs the unit tests and the qtests of what patches/ changes
+check-upstream: all
+	build-env/check-upstream.sh $(BUILD)
 
 # Timed, so not part of check: numbers in $(BUILD)/bench/results.md
 bench: guest

@@ -58,7 +58,12 @@ if [ "$(cat "$stamps/source" 2>/dev/null)" != "$source_id" ]; then
     echo "$file" > "$stamps/file"
 fi
 
-patches_id=$(cd "$top/patches" && cat series $(grep -v '^#' series) |
+# a build configured --without-patches is upstream as it is
+series=$top/patches/series
+if [ -e "$(dirname "$src")/without-patches" ]; then
+    series=/dev/null
+fi
+patches_id=$(cd "$top/patches" && cat "$series" $(grep -v '^#' "$series") |
              sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamps/patches" 2>/dev/null)" != "$patches_id" ]; then
     # Back to upstream touching only what the old patches changed, so
@@ -80,6 +85,6 @@ if [ "$(cat "$stamps/patches" 2>/dev/null)" != "$patches_id" ]; then
             "$top/patches/$p" ||
             { git_src am --abort
               xenlend_die "patches/$p does not apply to $(basename "$file")"; }
-    done < "$top/patches/series"
+    done < "$series"
     echo "$patches_id" > "$stamps/patches"
 fi
