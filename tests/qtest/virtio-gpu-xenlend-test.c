@@ -666,6 +666,22 @@ static void test_unmap_after_info_mtree(void)
 }
 
 /*
+ * Blobs 10 and 11 (64 KiB), 10 unmapped from BAR4 offset 0 but its memory
+ * held by resource 20's backing, which points into it; nothing mapped.
+ */
+static void start_with_held_blob(Gpu *g)
+{
+    gpu_start(g, 64 * MiB, "on");
+    gpu_ctx_create(g, 1);
+    gpu_blob_create(g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    gpu_blob_create(g, 1, 11, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    gpu_buffer_backed_at(g, 1, 20, PAGE, g->bar4);
+    g_assert_cmphex(gpu_unmap(g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    check_i1(g, NULL, 0);
+}
+
+/*
  * A resource backing that the guest points into a mapped blob holds the
  * blob's region (the renderer keeps its pages mapped): the blob's UNMAP
  * is answered all the same, and so are the commands behind it; the
@@ -682,15 +698,7 @@ static void test_unmap_backing_in_blob(void)
     Mapped m[] = { { 11, 4 * MiB, 64 * KiB }, { 10, 8 * MiB, 64 * KiB } };
     Gpu g;
 
-    gpu_start(&g, 64 * MiB, "on");
-    gpu_ctx_create(&g, 1);
-    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
-    gpu_blob_create(&g, 1, 11, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
-    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
-    gpu_buffer_backed_at(&g, 1, 20, PAGE, g.bar4);
-
-    g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
-    check_i1(&g, NULL, 0);
+    start_with_held_blob(&g);
     g_assert_cmphex(gpu_map(&g, 11, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     g_assert_cmphex(gpu_cmd_nodata(&g, &db, sizeof(db)), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
@@ -736,13 +744,7 @@ static void test_set_aside(void)
     GpuPending map10, unmap10;
     Gpu g;
 
-    gpu_start(&g, 64 * MiB, "on");
-    gpu_ctx_create(&g, 1);
-    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
-    gpu_blob_create(&g, 1, 11, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
-    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
-    gpu_buffer_backed_at(&g, 1, 20, PAGE, g.bar4);
-    g_assert_cmphex(gpu_unmap(&g, 10), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    start_with_held_blob(&g);
 
     gpu_send(&g, &mb, sizeof(mb), sizeof(mi), &map10);
     gpu_send(&g, &ub, sizeof(ub), sizeof(resp), &unmap10);
