@@ -97,12 +97,34 @@ static XenLendBlob *find_blob(VirtIOGPUXenLend *x, uint32_t resource_id,
 {
     XenLendBlob *b;
 
-    QTAILQ_FOREACH(b, &x->blobs, next) {
-        if (b->resource_id == resource_id && b->dying == dying) {
+    if (!dying) {
+        return g_hash_table_lookup(x->mapped, GUINT_TO_POINTER(resource_id));
+    }
+    QTAILQ_FOREACH(b, &x->dying, next) {
+        if (b->resource_id == resource_id) {
             return b;
         }
     }
     return NULL;
+}
+
+static gint cmp_offset(gconstpointer a, gconstpointer b)
+{
+    uint64_t x = ((const XenLendBlob *)a)->offset;
+    uint64_t y = ((const XenLendBlob *)b)->offset;
+
+    return x < y ? -1 : x > y;
+}
+
+/* For q_tree_search: 0 for a blob that overlaps @range, else a direction */
+static gint cmp_overlap(gconstpointer key, gconstpointer range)
+{
+    const XenLendBlob *b = key, *r = range;
+
+    if (b->offset >= r->offset + r->size) {
+        return -1;
+    }
+    return b->offset + b->size <= r->offset;
 }
 
 bool xenlend_blob_is_mapped(VirtIOGPUXenLend *x, uint32_t resource_id)
@@ -120,7 +142,7 @@ static void account(VirtIOGPUXenLend *x, XenLendBlob *b, int sign)
 /* A dying blob leaves the device's books */
 static void forget_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
 {
-    QTAILQ_REMOVE(&x->blobs, b, next);
+    QTAILQ_REMOVE(&x->dying, b, next);
     g_free(b);
     x->blobs_dying--;
     rcu_expedite_end();
@@ -148,8 +170,8 @@ void xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
 {
     XenLendBlob *b, *tmp;
 
-    QTAILQ_FOREACH_SAFE(b, &x->blobs, next, tmp) {
-        if (b->dying && !b->region) {
+    QTAILQ_FOREACH_SAFE(b, &x->dying, next, tmp) {
+        if (!b->region) {
             release_blob(x, b);
         }
     }
@@ -166,14 +188,11 @@ void xenlend_forget_dying_blobs(VirtIOGPUXenLend *x)
 {
     XenLendBlob *b, *tmp;
 
-    QTAILQ_FOREACH_SAFE(b, &x->blobs, next, tmp) {
-        if (b->dying) {
-            warn_report("virtio-gpu-xenlend: resource %u: its memory is "
-                        "still in use at unplug and stays mapped",
-                        b->resource_id);
-            b->region->blob = NULL;
-            forget_blob(x, b);
-        }
+    QTAILQ_FOREACH_SAFE(b, &x->dying, next, tmp) {
+        warn_report("virtio-gpu-xenlend: resource %u: its memory is still "
+                    "in use at unplug and stays mapped", b->resource_id);
+        b->region->blob = NULL;
+        forget_blob(x, b);
     }
 }
 
@@ -196,7 +215,10 @@ static void remove_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
     memory_region_del_subregion(&base->hostmem, &b->region->mr);
     object_unparent(OBJECT(b->region));
     account(x, b, -1);
+    g_hash_table_remove(x->mapped, GUINT_TO_POINTER(b->resource_id));
+    q_tree_remove(x->mapped_by_offset, b);
     b->dying = true;
+    QTAILQ_INSERT_TAIL(&x->dying, b, next);
     x->blobs_dying++;
     /*
      * The guest waits for the release: have the RCU thread finalize the
@@ -208,13 +230,11 @@ static void remove_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
 
 void xenlend_remove_all_blobs(VirtIOGPUXenLend *x)
 {
-    XenLendBlob *b;
+    g_autoptr(GList) blobs = g_hash_table_get_values(x->mapped);
 
     memory_region_transaction_begin();
-    QTAILQ_FOREACH(b, &x->blobs, next) {
-        if (!b->dying) {
-            remove_blob(x, b);
-        }
+    for (GList *l = blobs; l; l = l->next) {
+        remove_blob(x, l->data);
     }
     memory_region_transaction_commit();
 }
@@ -236,10 +256,22 @@ static const XenLendClientOps xenlend_client_ops = {
 
 void xenlend_blob_init(VirtIOGPUXenLend *x)
 {
-    QTAILQ_INIT(&x->blobs);
+    x->mapped = g_hash_table_new(NULL, NULL);
+    x->mapped_by_offset = q_tree_new(cmp_offset);
+    QTAILQ_INIT(&x->dying);
     x->blob_flags = g_hash_table_new(NULL, NULL);
     x->resume_bh = qemu_bh_new_guarded(xenlend_resume_bh, x,
                                        &DEVICE(x)->mem_reentrancy_guard);
+}
+
+/* After xenlend_remove_all_blobs(): the blobs are in the dying list */
+void xenlend_blob_fini(VirtIOGPUXenLend *x)
+{
+    assert(!g_hash_table_size(x->mapped));
+    g_hash_table_destroy(x->mapped);
+    q_tree_destroy(x->mapped_by_offset);
+    g_hash_table_destroy(x->blob_flags);
+    qemu_bh_delete(x->resume_bh);
 }
 
 bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp)
@@ -258,7 +290,7 @@ static uint32_t validate_map(VirtIOGPUXenLend *x,
     uint64_t hostmem = VIRTIO_GPU_BASE(x)->conf.hostmem;
     struct virtio_gpu_simple_resource *res;
     uintptr_t flags;
-    XenLendBlob *b;
+    XenLendBlob range, *b;
 
     res = virtio_gpu_find_resource(g, m->resource_id);
     if (!res) {
@@ -294,19 +326,19 @@ static uint32_t validate_map(VirtIOGPUXenLend *x,
                             m->resource_id, x->stats.blobs_mapped);
         return VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
     }
-    QTAILQ_FOREACH(b, &x->blobs, next) {
-        if (b->resource_id == m->resource_id && !b->dying) {
-            xenlend_guest_error(x, "map: resource %u is already mapped",
-                                m->resource_id);
-            return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        }
-        if (!b->dying && m->offset < b->offset + b->size &&
-            b->offset < m->offset + *size) {
-            xenlend_guest_error(x, "map: resource %u at 0x%" PRIx64
-                                " overlaps resource %u", m->resource_id,
-                                m->offset, b->resource_id);
-            return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        }
+    if (find_blob(x, m->resource_id, false)) {
+        xenlend_guest_error(x, "map: resource %u is already mapped",
+                            m->resource_id);
+        return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+    }
+    range.offset = m->offset;
+    range.size = *size;
+    b = q_tree_search(x->mapped_by_offset, cmp_overlap, &range);
+    if (b) {
+        xenlend_guest_error(x, "map: resource %u at 0x%" PRIx64
+                            " overlaps resource %u", m->resource_id,
+                            m->offset, b->resource_id);
+        return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
     }
     return 0;
 }
@@ -459,7 +491,8 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     }
 
     new_region(x, b, !x->lending);
-    QTAILQ_INSERT_TAIL(&x->blobs, b, next);
+    g_hash_table_insert(x->mapped, GUINT_TO_POINTER(b->resource_id), b);
+    q_tree_insert(x->mapped_by_offset, b, b);
     account(x, b, 1);
     trace_virtio_gpu_xenlend_map(b->resource_id, b->offset, b->size,
                                  b->placement, x->lending);

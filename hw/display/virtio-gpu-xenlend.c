@@ -533,8 +533,8 @@ static void xenlend_realize(DeviceState *qdev, Error **errp)
         return;
     }
 
-    /* no GL display: virglrenderer's own surfaceless EGL context */
-    VIRTIO_GPU_BASE(x)->headless = !display_opengl;
+    /* no GL display (or x-headless): virglrenderer's own EGL context */
+    VIRTIO_GPU_BASE(x)->headless |= !display_opengl;
     g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_VIRGL_ENABLED;
     g->parent_obj.conf.flags |= 1 << VIRTIO_GPU_FLAG_CONTEXT_INIT_ENABLED;
     g->capset_ids = virtio_gpu_virgl_get_capsets(g);
@@ -566,8 +566,7 @@ fail:
         xen_lend_unregister(x->lend_client);
         x->lend_client = NULL;
     }
-    qemu_bh_delete(x->resume_bh);
-    g_hash_table_destroy(x->blob_flags);
+    xenlend_blob_fini(x);
     g_array_unref(g->capset_ids);
     g->capset_ids = NULL;
 }
@@ -588,8 +587,7 @@ static void xenlend_unrealize(DeviceState *qdev)
         x->lend_client = NULL;
     }
     migrate_del_blocker(&x->migration_blocker);
-    qemu_bh_delete(x->resume_bh);
-    g_hash_table_destroy(x->blob_flags);
+    xenlend_blob_fini(x);
     parent_unrealize(qdev);
 }
 

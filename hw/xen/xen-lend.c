@@ -100,6 +100,30 @@ static int lent_find(GArray *lent, uint64_t gfn)
 }
 
 /*
+ * Add @batch to @lent, keeping it sorted by gfn: one binary search and
+ * move per extent, where sorting the whole array again made every lend
+ * cost as much as all the extents lent before it.
+ */
+static void lent_insert(GArray *lent, GArray *batch)
+{
+    for (unsigned i = 0; i < batch->len; i++) {
+        XenLendExtent *e = &g_array_index(batch, XenLendExtent, i);
+        unsigned lo = 0, hi = lent->len;
+
+        while (lo < hi) {
+            unsigned mid = lo + (hi - lo) / 2;
+
+            if (g_array_index(lent, XenLendExtent, mid).gfn < e->gfn) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        g_array_insert_val(lent, lo, *e);
+    }
+}
+
+/*
  * If @section belongs to @c's container, the offset of its start within
  * the container.
  */
@@ -293,8 +317,7 @@ static void commit_lends(XenLendClient *c, XenLendHandle *h)
         for (unsigned i = 0; i < c->adding->len; i++) {
             ((XenLendSection *)g_ptr_array_index(c->adding, i))->lent = true;
         }
-        g_array_append_vals(c->lent, c->to_lend->data, c->to_lend->len);
-        g_array_sort(c->lent, cmp_gfn);
+        lent_insert(c->lent, c->to_lend);
         c->stats.lent_pages += pages;
         c->stats.lent_2m_pages += superpages;
     }

@@ -4,7 +4,7 @@
  * mappings live, and lend calls and 2 MiB pages per mapping.  Prints
  * "BENCH key=value ..." lines for tests/guest/bench.py.
  *
- *   virtio-gpu-xenlend-bench maps LEND LIVE ROUNDS
+ *   virtio-gpu-xenlend-bench maps on|off|gl LIVE ROUNDS
  *   virtio-gpu-xenlend-bench extents
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -31,14 +31,23 @@ static QDict *client_info(QTestState *qts)
     return c;
 }
 
-/* Round trips of one blob in and out of BAR4 with @live others mapped */
-static void bench_maps(const char *lend, unsigned live, unsigned rounds)
+/*
+ * Round trips of one blob in and out of BAR4 with @live others mapped.
+ * @device: "on" or "off" (virtio-gpu-xenlend's lend), or "gl": upstream's
+ * virtio-gpu-gl-pci with the same renderer, the anchor.
+ */
+static void bench_maps(const char *device, unsigned live, unsigned rounds)
 {
     uint32_t target = live + 1;
     gint64 t0, t1;
     Gpu g;
 
-    gpu_start(&g, HOSTMEM, lend);
+    if (!strcmp(device, "gl")) {
+        gpu_start_device(&g, HOSTMEM,
+                         "virtio-gpu-gl-pci,blob=on,x-headless=on");
+    } else {
+        gpu_start(&g, HOSTMEM, device);
+    }
     gpu_ctx_create(&g, 1);
     for (uint32_t i = 0; i < live; i++) {
         g_assert_cmphex(gpu_blob_create(&g, 1, i + 1, PAGE,
@@ -57,8 +66,8 @@ static void bench_maps(const char *lend, unsigned live, unsigned rounds)
         g_assert_cmphex(gpu_unmap(&g, target), ==, VIRTIO_GPU_RESP_OK_NODATA);
     }
     t1 = g_get_monotonic_time();
-    printf("BENCH maps lend=%s live=%u rounds=%u us_per_round=%.1f "
-           "rounds_per_s=%.1f\n", lend, live, rounds,
+    printf("BENCH maps device=%s live=%u rounds=%u us_per_round=%.1f "
+           "rounds_per_s=%.1f\n", device, live, rounds,
            (double)(t1 - t0) / rounds, rounds * 1e6 / (t1 - t0));
     gpu_stop(&g);
 }
@@ -139,7 +148,7 @@ int main(int argc, char **argv)
         extents_testdev(2 * MiB, 2 * MiB, "2m-aligned");
         extents_testdev(2 * MiB + PAGE, 2 * MiB, "unaligned");
     } else {
-        fprintf(stderr, "usage: %s maps on|off LIVE ROUNDS | extents\n",
+        fprintf(stderr, "usage: %s maps on|off|gl LIVE ROUNDS | extents\n",
                 argv[0]);
         return 2;
     }

@@ -20,17 +20,28 @@ void gpu_start(Gpu *g, uint64_t hostmem, const char *lend)
 void gpu_start_opts(Gpu *g, uint64_t hostmem, const char *lend,
                     const char *opts)
 {
+    g_autofree char *device = g_strdup_printf("virtio-gpu-xenlend,lend=%s%s",
+                                              lend, opts);
+
+    gpu_start_device(g, hostmem, device);
+    g->lending = strcmp(lend, "off") != 0;
+}
+
+/*
+ * Any virgl device with blobs at devfn 04.0 (@device: its type and
+ * properties, without addr and hostmem), e.g. upstream's
+ * "virtio-gpu-gl-pci,blob=on,x-headless=on" as the benchmarks' anchor.
+ */
+void gpu_start_device(Gpu *g, uint64_t hostmem, const char *device)
+{
     QPCIAddress addr = { .devfn = XENLEND_DEVFN };
     uint64_t features;
     QPCIBar bar;
 
     memset(g, 0, sizeof(*g));
     g->hostmem = hostmem;
-    g->lending = strcmp(lend, "off") != 0;
-    g->f.qts = qtest_initf("-machine pc -display none "
-                           "-device virtio-gpu-xenlend,addr=04.0,"
-                           "hostmem=%" PRIu64 ",lend=%s%s", hostmem, lend,
-                           opts);
+    g->f.qts = qtest_initf("-machine pc -display none -device %s,addr=04.0,"
+                           "hostmem=%" PRIu64, device, hostmem);
     g->f.pcibus = qpci_new_pc(g->f.qts, NULL);
     pc_alloc_init(&g->alloc, g->f.qts, ALLOC_NO_FLAGS);
     g->vdev = virtio_pci_new(g->f.pcibus, &addr);

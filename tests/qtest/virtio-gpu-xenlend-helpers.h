@@ -66,6 +66,7 @@ typedef struct Mapped {
 void gpu_start(Gpu *g, uint64_t hostmem, const char *lend);
 void gpu_start_opts(Gpu *g, uint64_t hostmem, const char *lend,
                     const char *opts);
+void gpu_start_device(Gpu *g, uint64_t hostmem, const char *device);
 void gpu_restart(Gpu *g);
 void gpu_stop(Gpu *g);
 uint32_t gpu_cmd(Gpu *g, const void *req, size_t req_len,

@@ -12,6 +12,7 @@
 #include "hw/xen/xen-lend.h"
 #include "hw/virtio/virtio-gpu-xenlend-place.h"
 #include "qapi/qapi-types-common.h"
+#include "qemu/qtree.h"
 #include "qemu/units.h"
 #include "qom/object.h"
 
@@ -58,7 +59,7 @@ typedef struct XenLendBlob {
     XenLendPlacement placement;
     XenLendRegion *region;      /* NULL once the region is finalized */
     bool dying;                 /* out of BAR4, memory not yet released */
-    QTAILQ_ENTRY(XenLendBlob) next;
+    QTAILQ_ENTRY(XenLendBlob) next; /* in the dying list */
 } XenLendBlob;
 
 struct VirtIOGPUXenLend {
@@ -71,8 +72,10 @@ struct VirtIOGPUXenLend {
     bool lend_failed;           /* set by the listener inside a commit */
     int lend_error;             /* and why: -errno */
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
-    QTAILQ_HEAD(, XenLendBlob) blobs;
-    unsigned blobs_dying;       /* out of BAR4, memory not yet released */
+    GHashTable *mapped;         /* resource id -> its blob in BAR4 */
+    QTree *mapped_by_offset;    /* the same blobs, ordered, for overlaps */
+    QTAILQ_HEAD(, XenLendBlob) dying; /* out of BAR4, not yet released */
+    unsigned blobs_dying;
     /* blobs released, and how many the commands set aside have seen */
     uint64_t releases, releases_seen;
     QEMUBH *resume_bh;          /* a region went: release and resume */
@@ -111,6 +114,7 @@ bool xenlend_blob_is_mapped(VirtIOGPUXenLend *x, uint32_t resource_id);
 void xenlend_release_dead_blobs(VirtIOGPUXenLend *x);
 void xenlend_forget_dying_blobs(VirtIOGPUXenLend *x);
 void xenlend_blob_init(VirtIOGPUXenLend *x);
+void xenlend_blob_fini(VirtIOGPUXenLend *x);
 bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp);
 
 /* Rate-limited LOG_GUEST_ERROR for guest-controlled failures. */
