@@ -2,9 +2,11 @@
  * virtio-gpu-xenlend: mapping blobs into BAR4, and taking them out
  *
  * A mapped blob is a region in the hostmem container: RAM backed by the
- * blob's memory when lending (the lend listener lends its pages in the
- * memory transaction that adds it), or MMIO whose callbacks copy to and
- * from that memory when not (lend=off: every guest access is emulated).
+ * blob's memory when lending (lent ahead, before the memory transaction
+ * that adds it, so that a refused lend is known before anything is
+ * published), or MMIO whose callbacks copy to and from that memory when
+ * not (lend=off, or lend=auto when the lend was refused: every guest
+ * access is emulated).
  *
  * Taking a blob out is ordered so that nothing can reach its memory once
  * it is released: the region leaves BAR4 in a memory transaction, whose
@@ -70,11 +72,19 @@ void xenlend_guest_error(VirtIOGPUXenLend *x, const char *fmt, ...)
 static void xenlend_region_finalize(Object *obj)
 {
     XenLendRegion *r = XENLEND_REGION(obj);
+    XenLendBlob *b = r->blob;
 
     /* runs from the RCU thread, with the BQL held */
-    if (r->blob) {
-        r->blob->region = NULL;
-        qemu_bh_schedule(r->blob->x->resume_bh);
+    if (b->region == r) {
+        b->region = NULL;
+    }
+    if (--b->regions) {
+        return;
+    }
+    if (b->x) {
+        qemu_bh_schedule(b->x->resume_bh);
+    } else {
+        g_free(b);              /* forgotten at unplug: its last region */
     }
 }
 
@@ -143,15 +153,13 @@ static void account(VirtIOGPUXenLend *x, XenLendBlob *b, int sign)
 static void forget_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
 {
     QTAILQ_REMOVE(&x->dying, b, next);
-    g_free(b);
     x->blobs_dying--;
     rcu_expedite_end();
 }
 
-/* The region is gone: nothing can reach the memory; give it back. */
-static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+/* Give back the memory that get_memory() mapped */
+static void put_memory(VirtIOGPUXenLend *x, XenLendBlob *b)
 {
-    trace_virtio_gpu_xenlend_release(b->resource_id, b->offset, b->size);
     if (b->placed.reservation) {
         xenlend_unplace(&b->placed);
     } else {
@@ -162,7 +170,15 @@ static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
                                 b->resource_id, strerror(-ret));
         }
     }
+}
+
+/* Its regions are gone: nothing can reach the memory; give it back. */
+static void release_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+{
+    trace_virtio_gpu_xenlend_release(b->resource_id, b->offset, b->size);
+    put_memory(x, b);
     forget_blob(x, b);
+    g_free(b);
     x->releases++;
 }
 
@@ -171,7 +187,7 @@ void xenlend_release_dead_blobs(VirtIOGPUXenLend *x)
     XenLendBlob *b, *tmp;
 
     QTAILQ_FOREACH_SAFE(b, &x->dying, next, tmp) {
-        if (!b->region) {
+        if (!b->regions) {
             release_blob(x, b);
         }
     }
@@ -191,8 +207,8 @@ void xenlend_forget_dying_blobs(VirtIOGPUXenLend *x)
     QTAILQ_FOREACH_SAFE(b, &x->dying, next, tmp) {
         warn_report("virtio-gpu-xenlend: resource %u: its memory is still "
                     "in use at unplug and stays mapped", b->resource_id);
-        b->region->blob = NULL;
         forget_blob(x, b);
+        b->x = NULL;            /* its last region frees it */
     }
 }
 
@@ -239,21 +255,6 @@ void xenlend_remove_all_blobs(VirtIOGPUXenLend *x)
     memory_region_transaction_commit();
 }
 
-/* Called by the lend listener inside the commit that adds a blob. */
-static void xenlend_lend_failed(void *opaque, int err, const char *msg)
-{
-    VirtIOGPUXenLend *x = opaque;
-
-    x->lend_failed = true;
-    x->lend_error = err;
-    warn_report("virtio-gpu-xenlend: lending a blob to the guest failed: %s",
-                msg);
-}
-
-static const XenLendClientOps xenlend_client_ops = {
-    .lend_failed = xenlend_lend_failed,
-};
-
 void xenlend_blob_init(VirtIOGPUXenLend *x)
 {
     x->mapped = g_hash_table_new(NULL, NULL);
@@ -276,8 +277,7 @@ void xenlend_blob_fini(VirtIOGPUXenLend *x)
 
 bool xenlend_lend_register(VirtIOGPUXenLend *x, Error **errp)
 {
-    x->lend_client = xen_lend_register(&VIRTIO_GPU_BASE(x)->hostmem,
-                                       &xenlend_client_ops, x, errp);
+    x->lend_client = xen_lend_register(&VIRTIO_GPU_BASE(x)->hostmem, errp);
     return x->lend_client;
 }
 
@@ -415,6 +415,7 @@ static void new_region(VirtIOGPUXenLend *x, XenLendBlob *b, bool trapped)
 
     b->region = XENLEND_REGION(object_new(TYPE_XENLEND_REGION));
     b->region->blob = b;
+    b->regions++;
     object_property_add_child(OBJECT(x), name, OBJECT(b->region));
     object_unref(OBJECT(b->region));
     if (trapped) {
@@ -438,21 +439,46 @@ static bool trap_instead(VirtIOGPUXenLend *x, int err)
            (err == -EFAULT || err == -EOPNOTSUPP);
 }
 
-/* The lend of @b failed, so nothing of it is lent: trap its accesses. */
-static void trap_blob(VirtIOGPUXenLend *x, XenLendBlob *b)
+/*
+ * The lend of @b, published as RAM, failed in its commit, so nothing of
+ * it is lent: trap its accesses.  The RAM region keeps holding the blob
+ * until it is finalized (b->regions), so a DMA mapping taken through it
+ * meanwhile cannot outlive the memory.  Only when the lend ahead missed:
+ * see xenlend_lend_ahead().
+ */
+static void trap_blob(VirtIOGPUXenLend *x, XenLendBlob *b, int err)
 {
     VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
 
     memory_region_transaction_begin();
     memory_region_del_subregion(&base->hostmem, &b->region->mr);
-    b->region->blob = NULL;     /* the new region is the blob's now */
     object_unparent(OBJECT(b->region));
     new_region(x, b, true);
     memory_region_add_subregion(&base->hostmem, b->offset, &b->region->mr);
     memory_region_transaction_commit();
     x->stats.maps_trapped++;
-    trace_virtio_gpu_xenlend_map_trapped(b->resource_id, b->size,
-                                         x->lend_error);
+    trace_virtio_gpu_xenlend_map_trapped(b->resource_id, b->size, err);
+}
+
+/*
+ * Lend @b's memory before its RAM region is published, so that a lend
+ * that fails never leaves a RAM region over the memory that the guest
+ * cannot reach but QEMU's DMA can.  The container's guest address is
+ * BAR4's address on the PCI bus, which on x86 (pc, q35, xenfv) is its
+ * guest-physical address.  Where it is not, or BAR4 is not mapped, the
+ * lend is left to the commit (revoking the lend ahead if it was made):
+ * still "lent equals mapped", without that guarantee.
+ */
+static int xenlend_lend_ahead(VirtIOGPUXenLend *x, XenLendBlob *b,
+                              Error **errp)
+{
+    MemoryRegion *hostmem = &VIRTIO_GPU_BASE(x)->hostmem;
+
+    if (!hostmem->container) {
+        return 0;               /* BAR4 unmapped: nothing is lent now */
+    }
+    return xen_lend_client_lend_ahead(x->lend_client, hostmem->addr,
+                                      b->offset, b->hva, b->size, errp);
 }
 
 void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
@@ -462,6 +488,7 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     VirtIOGPUBase *base = VIRTIO_GPU_BASE(x);
     struct virtio_gpu_resource_map_blob mblob;
     struct virtio_gpu_resp_map_info resp;
+    Error *err = NULL;
     XenLendBlob *b;
     uint64_t size = 0;
     int ret;
@@ -490,20 +517,48 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
         return;
     }
 
-    new_region(x, b, !x->lending);
+    ret = x->lending ? xenlend_lend_ahead(x, b, &err) : 0;
+    if (ret && !trap_instead(x, ret)) {
+        /* "a failed lend fails the map": nothing was published or lent */
+        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
+                    "guest failed: %s", b->resource_id,
+                    error_get_pretty(err));
+        error_free(err);
+        put_memory(x, b);
+        g_free(b);
+        x->stats.map_errors++;
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+    if (ret) {
+        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
+                    "guest failed, trapping its accesses instead: %s",
+                    b->resource_id, error_get_pretty(err));
+        g_clear_pointer(&err, error_free);
+        x->stats.maps_trapped++;
+        trace_virtio_gpu_xenlend_map_trapped(b->resource_id, b->size, ret);
+    }
+    new_region(x, b, ret || !x->lending);
     g_hash_table_insert(x->mapped, GUINT_TO_POINTER(b->resource_id), b);
     q_tree_insert(x->mapped_by_offset, b, b);
     account(x, b, 1);
     trace_virtio_gpu_xenlend_map(b->resource_id, b->offset, b->size,
-                                 b->placement, x->lending);
+                                 b->placement, x->lending && !ret);
 
-    x->lend_failed = false;
     memory_region_transaction_begin();
     memory_region_add_subregion(&base->hostmem, b->offset, &b->region->mr);
     memory_region_transaction_commit();
-    if (x->lend_failed && trap_instead(x, x->lend_error)) {
-        trap_blob(x, b);
-    } else if (x->lend_failed) {
+    ret = x->lending && !ret ?
+          xen_lend_client_commit_result(x->lend_client, &err) : 0;
+    if (ret) {
+        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
+                    "guest failed: %s", b->resource_id,
+                    error_get_pretty(err));
+        g_clear_pointer(&err, error_free);
+    }
+    if (ret && trap_instead(x, ret)) {
+        trap_blob(x, b, ret);
+    } else if (ret) {
         /* "a failed lend fails the map": nothing of it stays lent */
         memory_region_transaction_begin();
         remove_blob(x, b);

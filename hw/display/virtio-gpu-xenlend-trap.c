@@ -17,7 +17,9 @@ static uint64_t xenlend_trap_read(void *opaque, hwaddr addr, unsigned size)
 {
     XenLendBlob *b = opaque;
 
-    b->x->stats.trapped_reads++;
+    if (b->x) {                 /* NULL: forgotten at unplug, still held */
+        b->x->stats.trapped_reads++;
+    }
     /* the region is exactly the blob's size: the core keeps addr inside */
     return ldn_le_p(b->hva + addr, size);
 }
@@ -27,7 +29,9 @@ static void xenlend_trap_write(void *opaque, hwaddr addr, uint64_t val,
 {
     XenLendBlob *b = opaque;
 
-    b->x->stats.trapped_writes++;
+    if (b->x) {
+        b->x->stats.trapped_writes++;
+    }
     stn_le_p(b->hva + addr, size, val);
 }
 

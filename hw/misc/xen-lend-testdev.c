@@ -81,21 +81,8 @@ struct XenLendTestDev {
     TestDevSlot slots[TESTDEV_SLOTS];
     uint64_t reg[REG_STATUS / 8];
     bool in_transaction;
-    bool lend_failed;
     uint32_t refused;
     uint32_t lend_failures;
-};
-
-static void testdev_lend_failed(void *opaque, int err, const char *msg)
-{
-    XenLendTestDev *s = opaque;
-
-    s->lend_failed = true;
-    s->lend_failures++;
-}
-
-static const XenLendClientOps testdev_lend_ops = {
-    .lend_failed = testdev_lend_failed,
 };
 
 static void slot_unmap(XenLendTestDev *s, TestDevSlot *slot)
@@ -110,7 +97,8 @@ static void slot_unmap(XenLendTestDev *s, TestDevSlot *slot)
 static void commit(XenLendTestDev *s)
 {
     memory_region_transaction_commit();
-    if (s->lend_failed) {
+    if (xen_lend_client_commit_result(s->lend, NULL)) {
+        s->lend_failures++;
         memory_region_transaction_begin();
         for (int i = 0; i < TESTDEV_SLOTS; i++) {
             if (s->slots[i].pending) {
@@ -118,7 +106,6 @@ static void commit(XenLendTestDev *s)
             }
         }
         memory_region_transaction_commit();
-        s->lend_failed = false;
     }
     for (int i = 0; i < TESTDEV_SLOTS; i++) {
         s->slots[i].pending = false;
@@ -248,7 +235,7 @@ static void testdev_realize(PCIDevice *pci, Error **errp)
                      PCI_BASE_ADDRESS_MEM_PREFETCH |
                      PCI_BASE_ADDRESS_MEM_TYPE_64, &s->container);
 
-    s->lend = xen_lend_register(&s->container, &testdev_lend_ops, s, errp);
+    s->lend = xen_lend_register(&s->container, errp);
     if (!s->lend) {
         qemu_vfree(s->backing);
         s->backing = NULL;

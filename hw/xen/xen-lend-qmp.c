@@ -39,6 +39,7 @@ static XenLendClientInfo *client_info(XenLendClient *c)
     info->lent_superpages = c->stats.lent_2m_pages;
     info->unlendable_bytes = c->stats.unlendable_bytes;
     info->lend_failures = c->stats.lend_failures;
+    info->lend_failures_published = c->stats.lend_failures_published;
     return info;
 }
 

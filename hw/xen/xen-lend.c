@@ -8,6 +8,10 @@
  * sides allow), queues them in region_add/region_del and issues them in
  * commit: all revokes first, then all lends, one batch each.  It follows
  * BAR moves and decode changes by itself because it works on sections.
+ * A device may lend a range ahead, before it publishes the region, so that
+ * it can decide how to map the memory when the lend fails; the commit
+ * that publishes the region adopts that lend.  The listener never calls
+ * up into a device: a device asks how its commit's lends went.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -183,6 +187,16 @@ static void xen_lend_region_add(MemoryListener *listener,
     c->stats.unlendable_bytes += sec->unlendable;
     c->window_gfn_new = (sec->gpa - in_container) >> XEN_LEND_PAGE_SHIFT;
     g_hash_table_insert(c->sections, &sec->gpa, sec);
+    if (c->ahead && c->ahead->gpa == sec->gpa &&
+        c->ahead->size == sec->size && c->ahead->ext->len == sec->ext->len &&
+        !memcmp(c->ahead->ext->data, sec->ext->data,
+                sec->ext->len * sizeof(XenLendExtent))) {
+        /* the very pages lent ahead, now mapped: they are this section's */
+        sec->lent = true;
+        section_free(c->ahead);
+        c->ahead = NULL;
+        return;
+    }
     g_ptr_array_add(c->adding, sec);
     g_array_append_vals(c->to_lend, sec->ext->data, sec->ext->len);
 }
@@ -277,6 +291,24 @@ static void commit_revokes(XenLendClient *c, XenLendHandle *h)
     g_array_set_size(c->to_revoke, 0);
 }
 
+/*
+ * Count a failed lend of @batch, and whether QEMU had already published
+ * RAM at its first page: then the guest could not reach that RAM, but
+ * QEMU's own DMA (address_space_map) could until the owner replaced it.
+ */
+static void count_lend_failure(XenLendClient *c, GArray *batch)
+{
+    uint64_t gpa = g_array_index(batch, XenLendExtent, 0).gfn <<
+                   XEN_LEND_PAGE_SHIFT;
+    MemoryRegionSection s = memory_region_find(get_system_memory(), gpa, 1);
+
+    c->stats.lend_failures++;
+    if (s.mr) {
+        c->stats.lend_failures_published += memory_region_is_ram(s.mr);
+        memory_region_unref(s.mr);
+    }
+}
+
 static void commit_window(XenLendClient *c, XenLendHandle *h)
 {
     uint64_t pages = memory_region_size(c->container) >> XEN_LEND_PAGE_SHIFT;
@@ -308,10 +340,9 @@ static void commit_lends(XenLendClient *c, XenLendHandle *h)
     trace_xen_lend_batch("lend", h->domid, c->to_lend->len, pages, ret);
     c->stats.lend_calls++;
     if (ret) {
-        c->stats.lend_failures++;
-        if (c->ops && c->ops->lend_failed) {
-            c->ops->lend_failed(c->opaque, ret, error_get_pretty(err));
-        }
+        count_lend_failure(c, c->to_lend);
+        c->commit_error = ret;
+        c->commit_error_msg = g_strdup(error_get_pretty(err));
         error_free(err);
     } else {
         for (unsigned i = 0; i < c->adding->len; i++) {
@@ -329,15 +360,83 @@ static void xen_lend_commit(MemoryListener *listener)
     XenLendClient *c = container_of(listener, XenLendClient, listener);
     XenLendHandle *h = xen_lend_platform_get()->handle;
 
+    c->commit_error = 0;
+    g_clear_pointer(&c->commit_error_msg, g_free);
+    if (c->ahead) {
+        /* lent ahead for a section this transaction did not add */
+        g_array_append_vals(c->to_revoke, c->ahead->ext->data,
+                            c->ahead->ext->len);
+        g_clear_pointer(&c->ahead, section_free);
+    }
     commit_revokes(c, h);
     commit_window(c, h);
     commit_lends(c, h);
     g_ptr_array_set_size(c->adding, 0);
 }
 
-XenLendClient *xen_lend_register(MemoryRegion *container,
-                                 const XenLendClientOps *ops, void *opaque,
-                                 Error **errp)
+int xen_lend_client_lend_ahead(XenLendClient *c, uint64_t container_gpa,
+                               uint64_t offset, void *hva, uint64_t size,
+                               Error **errp)
+{
+    XenLendHandle *h = xen_lend_platform_get()->handle;
+    uint64_t pages, superpages;
+    XenLendSection *sec;
+    int ret;
+
+    assert(!c->ahead);
+    if (offset >= memory_region_size(c->container) ||
+        size > memory_region_size(c->container) - offset) {
+        error_setg(errp, "xen-lend: 0x%" PRIx64 "+0x%" PRIx64 " is outside "
+                   "the container", offset, size);
+        return -EINVAL;
+    }
+    sec = g_new0(XenLendSection, 1);
+    sec->gpa = container_gpa + offset;
+    sec->size = size;
+    sec->ext = g_array_new(false, false, sizeof(XenLendExtent));
+    sec->unlendable = xen_lend_split_section(sec->gpa, (uintptr_t)hva, size,
+                                             sec->ext);
+    if (!sec->ext->len) {
+        section_free(sec);
+        return 0;               /* nothing to lend: the commit will agree */
+    }
+    /* the backend lends only inside the window: claim it first */
+    c->window_gfn_new = container_gpa >> XEN_LEND_PAGE_SHIFT;
+    commit_window(c, h);
+    pages = batch_pages(sec->ext, &superpages);
+    trace_batch("lend-ahead", h->domid, sec->ext);
+    ret = h->ops->lend(h, (XenLendExtent *)sec->ext->data, sec->ext->len,
+                       errp);
+    trace_xen_lend_batch("lend-ahead", h->domid, sec->ext->len, pages, ret);
+    c->stats.lend_calls++;
+    if (ret) {
+        count_lend_failure(c, sec->ext);
+        section_free(sec);
+        return ret;
+    }
+    lent_insert(c->lent, sec->ext);
+    c->stats.lent_pages += pages;
+    c->stats.lent_2m_pages += superpages;
+    c->ahead = sec;
+    return 0;
+}
+
+int xen_lend_client_commit_result(XenLendClient *c, Error **errp)
+{
+    if (c->ahead) {
+        /* no commit ran since the lend ahead: nothing maps it */
+        g_array_append_vals(c->to_revoke, c->ahead->ext->data,
+                            c->ahead->ext->len);
+        g_clear_pointer(&c->ahead, section_free);
+        commit_revokes(c, xen_lend_platform_get()->handle);
+    }
+    if (c->commit_error) {
+        error_setg(errp, "%s", c->commit_error_msg);
+    }
+    return c->commit_error;
+}
+
+XenLendClient *xen_lend_register(MemoryRegion *container, Error **errp)
 {
     XenLendClient *c;
 
@@ -346,8 +445,6 @@ XenLendClient *xen_lend_register(MemoryRegion *container,
     }
     c = g_new0(XenLendClient, 1);
     c->container = container;
-    c->ops = ops;
-    c->opaque = opaque;
     c->to_lend = g_array_new(false, false, sizeof(XenLendExtent));
     c->to_revoke = g_array_new(false, false, sizeof(XenLendExtent));
     c->lent = g_array_new(false, false, sizeof(XenLendExtent));
@@ -373,7 +470,8 @@ void xen_lend_unregister(XenLendClient *c)
 
     /* replays region_del and commit: whatever is still lent is revoked */
     memory_listener_unregister(&c->listener);
-    assert(!c->lent->len);
+    assert(!c->lent->len && !c->ahead);
+    g_free(c->commit_error_msg);
     if (c->window_gfn != XEN_LEND_NO_WINDOW && h->ops->set_window) {
         h->ops->set_window(h, c->window_gfn,
                            memory_region_size(c->container) >>

@@ -301,7 +301,7 @@ uint32_t gpu_unref(Gpu *g, uint32_t res_id)
 }
 
 /* "lent equals mapped": the emulated p2m holds the mapped blobs' pages */
-void check_i1(Gpu *g, const Mapped *m, unsigned n)
+void check_lent_equals_mapped(Gpu *g, const Mapped *m, unsigned n)
 {
     QDict *resp = qtest_qmp(g->f.qts, "{'execute': 'x-query-xen-lend'}");
     QDict *ret = qdict_get_qdict(resp, "return");
@@ -371,6 +371,21 @@ QDict *device_info(Gpu *g)
     qobject_ref(info);
     qobject_unref(resp);
     return info;
+}
+
+/* A counter of the device's lend client in x-query-xen-lend */
+uint64_t lend_client_counter(Gpu *g, const char *name)
+{
+    QDict *resp = qtest_qmp(g->f.qts, "{'execute': 'x-query-xen-lend'}");
+    QList *clients = qdict_get_qlist(qdict_get_qdict(resp, "return"),
+                                     "clients");
+    QDict *c = qobject_to(QDict, qlist_peek(clients));
+    uint64_t v;
+
+    g_assert_nonnull(c);
+    v = qdict_get_int(c, name);
+    qobject_unref(resp);
+    return v;
 }
 
 uint64_t device_counter(Gpu *g, const char *name)

@@ -82,12 +82,13 @@ uint32_t gpu_blob_create(Gpu *g, uint32_t ctx_id, uint32_t res_id,
 uint32_t gpu_map(Gpu *g, uint32_t res_id, uint64_t offset);
 uint32_t gpu_unmap(Gpu *g, uint32_t res_id);
 uint32_t gpu_unref(Gpu *g, uint32_t res_id);
-void check_i1(Gpu *g, const Mapped *m, unsigned n);
+void check_lent_equals_mapped(Gpu *g, const Mapped *m, unsigned n);
 void bar_write(Gpu *g, uint64_t off, const uint8_t *buf, uint64_t len);
 void bar_read(Gpu *g, uint64_t off, uint8_t *buf, uint64_t len);
 void fill_pattern(uint8_t *buf, size_t len, uint32_t seed);
 QDict *device_info(Gpu *g);
 uint64_t device_counter(Gpu *g, const char *name);
+uint64_t lend_client_counter(Gpu *g, const char *name);
 void gpu_ctx_attach(Gpu *g, uint32_t ctx_id, uint32_t res_id);
 uint64_t gpu_backed_buffer(Gpu *g, uint32_t ctx_id, uint32_t res_id,
                            uint32_t size);

@@ -400,7 +400,7 @@ static void check_state(Stress *s)
             m[n++] = (Mapped) { id, r->offset, r->size };
         }
     }
-    check_i1(&s->g, m, n);
+    check_lent_equals_mapped(&s->g, m, n);
     g_assert_cmpuint(device_counter(&s->g, "bytes-mapped"), ==, bytes);
 }
 

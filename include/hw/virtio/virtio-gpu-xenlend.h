@@ -57,7 +57,13 @@ typedef struct XenLendBlob {
     uint8_t *hva;
     XenLendPlacedMap placed;    /* our own mapping of the blob's fd */
     XenLendPlacement placement;
-    XenLendRegion *region;      /* NULL once the region is finalized */
+    XenLendRegion *region;      /* in BAR4; NULL once it is finalized */
+    /*
+     * Regions over the memory not yet finalized: the current one, and one
+     * whose lend failed and was replaced by trapping.  The memory is
+     * released only when none is left ("revoke before release").
+     */
+    unsigned regions;
     bool dying;                 /* out of BAR4, memory not yet released */
     QTAILQ_ENTRY(XenLendBlob) next; /* in the dying list */
 } XenLendBlob;
@@ -69,8 +75,6 @@ struct VirtIOGPUXenLend {
     uint32_t max_mapped;        /* blobs mapped at once, at most */
     bool lending;               /* what realize settled on */
     XenLendClient *lend_client;
-    bool lend_failed;           /* set by the listener inside a commit */
-    int lend_error;             /* and why: -errno */
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
     GHashTable *mapped;         /* resource id -> its blob in BAR4 */
     QTree *mapped_by_offset;    /* the same blobs, ordered, for overlaps */

@@ -27,13 +27,14 @@ typedef struct XenLendSection {
 struct XenLendClient {
     MemoryListener listener;
     MemoryRegion *container;
-    const XenLendClientOps *ops;
-    void *opaque;
     GArray *to_lend;            /* XenLendExtent queued by region_add */
     GArray *to_revoke;          /* XenLendExtent queued by region_del */
     GArray *lent;               /* XenLendExtent lent now, by gfn */
     GHashTable *sections;       /* gpa -> XenLendSection */
     GPtrArray *adding;          /* XenLendSection queued by region_add */
+    XenLendSection *ahead;      /* lent ahead, not yet adopted */
+    int commit_error;           /* the last commit's lend: -errno or 0 */
+    char *commit_error_msg;
     uint64_t window_gfn;        /* the window claimed from the backend */
     uint64_t window_gfn_new;    /* where the container is now */
     XenLendClientStats stats;

@@ -99,23 +99,39 @@ bool xen_lend_available(Error **errp);
 /* Called by the Xen accelerator while it still holds full privilege. */
 void xen_lend_accel_init(uint32_t domid);
 
-/* A registered hostmem container and how to tell its owner of failures. */
+/*
+ * A registered hostmem container.  The listener never calls its owner:
+ * the owner asks (xen_lend_client_commit_result()), as xen_pt's listener
+ * only logs and counts.
+ */
 typedef struct XenLendClient XenLendClient;
 
-typedef struct XenLendClientOps {
-    /*
-     * The lend of this client's new sections failed in the commit that is
-     * running: nothing of them is lent.  Called from the commit, so the
-     * owner learns it before memory_region_transaction_commit() returns.
-     */
-    void (*lend_failed)(void *opaque, int err, const char *msg);
-} XenLendClientOps;
-
-XenLendClient *xen_lend_register(MemoryRegion *container,
-                                 const XenLendClientOps *ops, void *opaque,
-                                 Error **errp);
+XenLendClient *xen_lend_register(MemoryRegion *container, Error **errp);
 /* The container must no longer be mapped: everything is revoked by then. */
 void xen_lend_unregister(XenLendClient *c);
+
+/*
+ * Lend [hva, hva + size) to the guest at @gpa before the owner publishes
+ * the RAM region that maps it there (at @offset in the container, which
+ * the owner sees at @container_gpa: its BAR's address), so that if the
+ * lend fails the owner maps the memory some other way and no RAM region
+ * over it is ever visible.  The next memory transaction's RAM section at
+ * that address with that memory adopts the lend; if none does (the
+ * container is elsewhere after all), its commit revokes it and lends the
+ * section as usual.  Call it outside a transaction, then add the region
+ * and commit, then ask xen_lend_client_commit_result().  0, or -errno
+ * with @errp set and nothing lent.
+ */
+int xen_lend_client_lend_ahead(XenLendClient *c, uint64_t container_gpa,
+                               uint64_t offset, void *hva, uint64_t size,
+                               Error **errp);
+/*
+ * How the lends of the last commit went: 0 when everything it added is
+ * lent (or there was nothing to lend), else -errno with @errp set, and
+ * none of the sections that commit added is lent.  Revokes a lend made
+ * ahead that no commit adopted.
+ */
+int xen_lend_client_commit_result(XenLendClient *c, Error **errp);
 
 /* Per-client statistics, for the owner's counters. */
 typedef struct XenLendClientStats {
@@ -125,6 +141,7 @@ typedef struct XenLendClientStats {
     uint64_t lent_2m_pages;     /* now, in 2 MiB units */
     uint64_t unlendable_bytes;  /* now: mapped but not lendable (edges) */
     uint64_t lend_failures;
+    uint64_t lend_failures_published;   /* RAM was mapped already */
 } XenLendClientStats;
 
 void xen_lend_client_stats(XenLendClient *c, XenLendClientStats *stats);
