@@ -419,6 +419,9 @@ static void test_lend_failure(void)
                      0);
     g_assert_cmphex(gpu_map(&g, 11, 1 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     check_lent_equals_mapped(&g, &m, 1);
+    /* the commit adopted the lend made ahead: one call, nothing revoked */
+    g_assert_cmpuint(lend_client_counter(&g, "lend-calls"), ==, 2);
+    g_assert_cmpuint(lend_client_counter(&g, "revoke-calls"), ==, 0);
     gpu_stop(&g);
 }
 
