@@ -17,7 +17,9 @@
 #include "libqos/virtio.h"
 #include "libqos/virtio-pci.h"
 #include "qobject/qdict.h"
+#include "qobject/qjson.h"
 #include "qobject/qlist.h"
+#include "qobject/qnum.h"
 #include "hw/pci/pci_regs.h"
 #include "standard-headers/linux/pci_regs.h"
 #include "standard-headers/linux/virtio_pci.h"
@@ -151,6 +153,57 @@ static char *start_refused(const char *device, char **envp)
     g_assert_true(WIFEXITED(status));
     g_assert_cmpint(WEXITSTATUS(status), !=, 0);
     return err;
+}
+
+/* A property's default in device-list-properties (-device TYPE,help) */
+static QObject *listed_default(QTestState *qts, const char *type,
+                               const char *name)
+{
+    QDict *resp = qtest_qmp(qts, "{'execute': 'device-list-properties',"
+                            " 'arguments': {'typename': %s}}", type);
+    QObject *val = NULL;
+    QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(resp, "return"), e) {
+        QDict *p = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(p, "name"), name)) {
+            val = qobject_ref(qdict_get(p, "default-value"));
+        }
+    }
+    qobject_unref(resp);
+    g_assert_nonnull(val);
+    return val;
+}
+
+/*
+ * The help shows the defaults a device really has: blob on and 256 MiB of
+ * hostmem, which it sets over virtio-gpu-gl's; virtio-gpu-gl keeps its own
+ */
+static void test_help_defaults(void)
+{
+    QTestState *qts = qtest_init("-machine none");
+    static const struct {
+        const char *type, *blob;
+        uint64_t hostmem;
+    } want[] = {
+        { "virtio-gpu-xenlend-pci", "true", 256 * MiB },
+        { "virtio-gpu-xenlend-device", "true", 256 * MiB },
+        { "virtio-gpu-gl-pci", "false", 0 },
+    };
+
+    for (int i = 0; i < ARRAY_SIZE(want); i++) {
+        QObject *blob = listed_default(qts, want[i].type, "blob");
+        QObject *hostmem = listed_default(qts, want[i].type, "hostmem");
+        g_autoptr(GString) json = qobject_to_json(blob);
+
+        g_assert_cmpstr(json->str, ==, want[i].blob);
+        g_assert_cmpuint(qnum_get_uint(qobject_to(QNum, hostmem)), ==,
+                         want[i].hostmem);
+        qobject_unref(blob);
+        qobject_unref(hostmem);
+    }
+    qtest_quit(qts);
 }
 
 /* A size that cannot be a BAR is refused at start, with a hint, not a crash */
@@ -1001,6 +1054,8 @@ int main(int argc, char **argv)
     }
     qtest_add_func("/virtio-gpu-xenlend/pci/hostmem-refused",
                    test_hostmem_refused);
+    qtest_add_func("/virtio-gpu-xenlend/qmp/help-defaults",
+                   test_help_defaults);
     for (int i = 0; i < ARRAY_SIZE(blob_cases); i++) {
         g_autofree char *path = g_strdup_printf(
             "/virtio-gpu-xenlend/blob/roundtrip/lend-%s/%" PRIu64 "K",
