@@ -69,15 +69,11 @@ void xenlend_guest_error(VirtIOGPUXenLend *x, const char *fmt, ...)
     qemu_log_mask(LOG_GUEST_ERROR, "virtio-gpu-xenlend: %s\n", msg);
 }
 
-static void xenlend_region_finalize(Object *obj)
+/* One of @b's regions is finalized; with the BQL */
+static void region_gone(void *opaque)
 {
-    XenLendRegion *r = XENLEND_REGION(obj);
-    XenLendBlob *b = r->blob;
+    XenLendBlob *b = opaque;
 
-    /* runs from the RCU thread, with the BQL held */
-    if (b->region == r) {
-        b->region = NULL;
-    }
     if (--b->regions) {
         return;
     }
@@ -85,6 +81,23 @@ static void xenlend_region_finalize(Object *obj)
         qemu_bh_schedule(b->x->resume_bh);
     } else {
         g_free(b);              /* forgotten at unplug: its last region */
+    }
+}
+
+static void xenlend_region_finalize(Object *obj)
+{
+    XenLendRegion *r = XENLEND_REGION(obj);
+
+    /*
+     * Usually from the RCU thread, which holds the BQL; but the last
+     * reference may be a DMA mapping that an iothread unmaps: then the
+     * books are kept in the main loop.
+     */
+    if (bql_locked()) {
+        region_gone(r->blob);
+    } else {
+        aio_bh_schedule_oneshot(qemu_get_aio_context(), region_gone,
+                                r->blob);
     }
 }
 
@@ -440,6 +453,29 @@ static bool trap_instead(VirtIOGPUXenLend *x, int err)
 }
 
 /*
+ * Say why a lend failed: the first time as a warning, then in the
+ * rate-limited guest error log, as a guest can map and fail in a loop
+ * (x-query-xen-lend counts them all).
+ */
+static void report_lend_failure(VirtIOGPUXenLend *x, XenLendBlob *b,
+                                Error **err, bool trapped)
+{
+    const char *what = trapped ? ", trapping its accesses instead" : "";
+
+    if (!x->lend_failure_reported) {
+        x->lend_failure_reported = true;
+        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
+                    "guest failed%s: %s (further failures go to the "
+                    "guest_errors log)", b->resource_id, what,
+                    error_get_pretty(*err));
+    } else {
+        xenlend_guest_error(x, "map: resource %u: lending it failed%s: %s",
+                            b->resource_id, what, error_get_pretty(*err));
+    }
+    g_clear_pointer(err, error_free);
+}
+
+/*
  * The lend of @b, published as RAM, failed in its commit, so nothing of
  * it is lent: trap its accesses.  The RAM region keeps holding the blob
  * until it is finalized (b->regions), so a DMA mapping taken through it
@@ -518,12 +554,11 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     }
 
     ret = x->lending ? xenlend_lend_ahead(x, b, &err) : 0;
+    if (ret) {
+        report_lend_failure(x, b, &err, trap_instead(x, ret));
+    }
     if (ret && !trap_instead(x, ret)) {
         /* "a failed lend fails the map": nothing was published or lent */
-        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
-                    "guest failed: %s", b->resource_id,
-                    error_get_pretty(err));
-        error_free(err);
         put_memory(x, b);
         g_free(b);
         x->stats.map_errors++;
@@ -531,10 +566,6 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
         return;
     }
     if (ret) {
-        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
-                    "guest failed, trapping its accesses instead: %s",
-                    b->resource_id, error_get_pretty(err));
-        g_clear_pointer(&err, error_free);
         x->stats.maps_trapped++;
         trace_virtio_gpu_xenlend_map_trapped(b->resource_id, b->size, ret);
     }
@@ -551,10 +582,7 @@ void xenlend_cmd_map_blob(VirtIOGPUXenLend *x,
     ret = x->lending && !ret ?
           xen_lend_client_commit_result(x->lend_client, &err) : 0;
     if (ret) {
-        warn_report("virtio-gpu-xenlend: resource %u: lending it to the "
-                    "guest failed: %s", b->resource_id,
-                    error_get_pretty(err));
-        g_clear_pointer(&err, error_free);
+        report_lend_failure(x, b, &err, trap_instead(x, ret));
     }
     if (ret && trap_instead(x, ret)) {
         trap_blob(x, b, ret);

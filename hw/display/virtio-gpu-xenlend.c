@@ -401,6 +401,12 @@ static void xenlend_reset(VirtIODevice *vdev)
     xenlend_remove_all_blobs(x);
     xenlend_detach_all_backing(VIRTIO_GPU(x));
     parent_reset(vdev);
+    /*
+     * Reset from a vCPU thread waits for the main loop with the BQL
+     * dropped, and the main loop may run the control queue meanwhile: a
+     * blob mapped then is taken out too.
+     */
+    xenlend_remove_all_blobs(x);
     g_hash_table_remove_all(x->blob_flags);
 }
 

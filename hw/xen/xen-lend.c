@@ -147,6 +147,23 @@ static bool section_in_container(XenLendClient *c,
     return false;
 }
 
+static bool same_extents(GArray *a, GArray *b)
+{
+    if (a->len != b->len) {
+        return false;
+    }
+    for (unsigned i = 0; i < a->len; i++) {
+        XenLendExtent *x = &g_array_index(a, XenLendExtent, i);
+        XenLendExtent *y = &g_array_index(b, XenLendExtent, i);
+
+        if (x->gfn != y->gfn || x->uaddr != y->uaddr ||
+            x->nr_pages != y->nr_pages || x->flags != y->flags) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void section_free(gpointer p)
 {
     XenLendSection *sec = p;
@@ -188,9 +205,7 @@ static void xen_lend_region_add(MemoryListener *listener,
     c->window_gfn_new = (sec->gpa - in_container) >> XEN_LEND_PAGE_SHIFT;
     g_hash_table_insert(c->sections, &sec->gpa, sec);
     if (c->ahead && c->ahead->gpa == sec->gpa &&
-        c->ahead->size == sec->size && c->ahead->ext->len == sec->ext->len &&
-        !memcmp(c->ahead->ext->data, sec->ext->data,
-                sec->ext->len * sizeof(XenLendExtent))) {
+        c->ahead->size == sec->size && same_extents(c->ahead->ext, sec->ext)) {
         /* the very pages lent ahead, now mapped: they are this section's */
         sec->lent = true;
         section_free(c->ahead);
@@ -380,6 +395,7 @@ int xen_lend_client_lend_ahead(XenLendClient *c, uint64_t container_gpa,
 {
     XenLendHandle *h = xen_lend_platform_get()->handle;
     uint64_t pages, superpages;
+    MemoryRegionSection found;
     XenLendSection *sec;
     int ret;
 
@@ -389,6 +405,17 @@ int xen_lend_client_lend_ahead(XenLendClient *c, uint64_t container_gpa,
         error_setg(errp, "xen-lend: 0x%" PRIx64 "+0x%" PRIx64 " is outside "
                    "the container", offset, size);
         return -EINVAL;
+    }
+    /*
+     * Only where QEMU maps nothing yet: where something else shows (guest
+     * RAM over a BAR the guest misplaced, another device), the commit
+     * lends what the memory map really shows.
+     */
+    found = memory_region_find(get_system_memory(), container_gpa + offset,
+                               size);
+    if (found.mr) {
+        memory_region_unref(found.mr);
+        return 0;
     }
     sec = g_new0(XenLendSection, 1);
     sec->gpa = container_gpa + offset;

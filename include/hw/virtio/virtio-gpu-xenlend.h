@@ -57,7 +57,7 @@ typedef struct XenLendBlob {
     uint8_t *hva;
     XenLendPlacedMap placed;    /* our own mapping of the blob's fd */
     XenLendPlacement placement;
-    XenLendRegion *region;      /* in BAR4; NULL once it is finalized */
+    XenLendRegion *region;      /* the last region made for it */
     /*
      * Regions over the memory not yet finalized: the current one, and one
      * whose lend failed and was replaced by trapping.  The memory is
@@ -75,6 +75,7 @@ struct VirtIOGPUXenLend {
     uint32_t max_mapped;        /* blobs mapped at once, at most */
     bool lending;               /* what realize settled on */
     XenLendClient *lend_client;
+    bool lend_failure_reported; /* warned once; then guest_errors */
     GHashTable *blob_flags;     /* resource id -> blob_mem | flags << 16 */
     GHashTable *mapped;         /* resource id -> its blob in BAR4 */
     QTree *mapped_by_offset;    /* the same blobs, ordered, for overlaps */

@@ -111,25 +111,27 @@ XenLendClient *xen_lend_register(MemoryRegion *container, Error **errp);
 void xen_lend_unregister(XenLendClient *c);
 
 /*
- * Lend [hva, hva + size) to the guest at @gpa before the owner publishes
+ * Lend [hva, hva + size) to the guest before the owner publishes
  * the RAM region that maps it there (at @offset in the container, which
  * the owner sees at @container_gpa: its BAR's address), so that if the
  * lend fails the owner maps the memory some other way and no RAM region
  * over it is ever visible.  The next memory transaction's RAM section at
  * that address with that memory adopts the lend; if none does (the
  * container is elsewhere after all), its commit revokes it and lends the
- * section as usual.  Call it outside a transaction, then add the region
- * and commit, then ask xen_lend_client_commit_result().  0, or -errno
- * with @errp set and nothing lent.
+ * section as usual.  Nothing is lent ahead where QEMU already maps
+ * something at that address.  Call it outside a transaction, then add
+ * the region and commit, then ask xen_lend_client_commit_result().  0,
+ * or -errno with @errp set and nothing lent.
  */
 int xen_lend_client_lend_ahead(XenLendClient *c, uint64_t container_gpa,
                                uint64_t offset, void *hva, uint64_t size,
                                Error **errp);
 /*
- * How the lends of the last commit went: 0 when everything it added is
+ * How the lends of the last commit went: 0 when everything it lent is
  * lent (or there was nothing to lend), else -errno with @errp set, and
- * none of the sections that commit added is lent.  Revokes a lend made
- * ahead that no commit adopted.
+ * nothing of the batch that commit issued is lent (a section it adopted
+ * from a lend ahead is).  Revokes a lend made ahead that no commit
+ * adopted.
  */
 int xen_lend_client_commit_result(XenLendClient *c, Error **errp);
 
