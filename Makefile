@@ -10,6 +10,9 @@
 #   make check-upstream     QEMU's own unit tests, x86_64 qtests and
 #                   check-tcg on our patched build (UPSTREAM_BASELINE=1:
 #                   failures again on upstream QEMU, a second build)
+#   make check-modules      a second build with --enable-modules, as
+#                   Debian builds QEMU (the device is then a module), and
+#                   our unit tests, qtests and TCG tests on it
 #   make bench      lent vs trapped bandwidth, map throughput, extents
 #   make shell      a shell in the build environment
 #
@@ -19,7 +22,7 @@ BUILD ?= build
 RUN := build-env/run
 QEMU_BUILD := $(BUILD)/qemu
 
-.PHONY: all prepare guest demo check check-xen check-mesa check-sanitizers check-upstream bench shell clean distclean
+.PHONY: all prepare guest demo check check-xen check-mesa check-sanitizers check-upstream check-modules bench shell clean distclean
 
 all: prepare
 	$(RUN) ninja -C $(QEMU_BUILD) qemu-system-x86_64
@@ -71,6 +74,14 @@ check-sanitizers:
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:abort_on_error=1 \
 		$(RUN) build-env/check.py --build $(SAN_BUILD) --no-guest
+
+# A second full build, so not part of check
+MOD_BUILD := build-modules
+check-modules:
+	[ -f $(MOD_BUILD)/qemu/build.ninja ] || \
+		./configure --build-dir=$(MOD_BUILD) -- --enable-modules
+	$(MAKE) BUILD=$(MOD_BUILD) all
+	$(RUN) build-env/check.py --build $(MOD_BUILD) --no-guest
 
 shell:
 	$(RUN) bash

@@ -283,17 +283,14 @@ wait:
          * on the resource set aside before this one).  Without a fence,
          * aside: the queue goes on, and the release runs the command
          * again (xenlend_run_set_aside).  A fenced command must not
-         * signal after later fences: it waits at the head of the queue,
-         * and each run of the queue tries it again.  Upstream's queue
-         * moves a fenced command that did not finish to the fence queue,
-         * where it would never run again: hide the fence until the
-         * command is re-run (its header is read again then).
+         * signal after later fences: it is suspended at the head of the
+         * queue, and each run of the queue tries it again.
          */
         if (!(cmd->cmd_hdr.flags & VIRTIO_GPU_FLAG_FENCE)) {
             cmd->set_aside = true;
-            return;
+        } else {
+            cmd->suspended = true;
         }
-        cmd->cmd_hdr.flags &= ~VIRTIO_GPU_FLAG_FENCE;
         return;
     }
     xenlend_complete(g, cmd);

@@ -6,6 +6,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/timer.h"
 #include "qemu/units.h"
 #include "qobject/qlist.h"
 #include "standard-headers/linux/virtio_config.h"
@@ -138,7 +139,7 @@ void gpu_send(Gpu *g, const void *req, size_t req_len, size_t resp_len,
     g->in_flight++;
 }
 
-uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp)
+static uint32_t collect(Gpu *g, GpuPending *p, void *resp, bool step)
 {
     QTestState *qts = g->f.qts;
     gint64 deadline = g_get_monotonic_time() + TIMEOUT_US;
@@ -152,7 +153,11 @@ uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp)
      */
     while (!qvirtqueue_get_buf(qts, g->ctrl, &idx, &len)) {
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-        g_usleep(1000);
+        if (step) {
+            qtest_clock_step(qts, 10 * SCALE_MS);
+        } else {
+            g_usleep(1000);
+        }
     }
     g_assert_cmpuint(idx, ==, p->head);
     qtest_memread(qts, p->resp, resp, p->resp_len);
@@ -163,6 +168,20 @@ uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp)
         qvirtqueue_reset_pool(g->ctrl);
     }
     return le32_to_cpu(hdr.type);
+}
+
+uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp)
+{
+    return collect(g, p, resp, false);
+}
+
+/*
+ * The same, moving the virtual clock while it waits: virtio-gpu-gl polls
+ * its fences on a virtual-clock timer, which qtest moves only when told.
+ */
+uint32_t gpu_collect_stepping(Gpu *g, GpuPending *p, void *resp)
+{
+    return collect(g, p, resp, true);
 }
 
 /* Whether the device answered a command nobody collected yet */

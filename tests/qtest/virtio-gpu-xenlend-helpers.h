@@ -75,6 +75,7 @@ uint32_t gpu_cmd_nodata(Gpu *g, const void *req, size_t req_len);
 void gpu_send(Gpu *g, const void *req, size_t req_len, size_t resp_len,
               GpuPending *p);
 uint32_t gpu_collect(Gpu *g, GpuPending *p, void *resp);
+uint32_t gpu_collect_stepping(Gpu *g, GpuPending *p, void *resp);
 bool gpu_answered(Gpu *g);
 void gpu_ctx_create(Gpu *g, uint32_t ctx_id);
 uint32_t gpu_blob_create(Gpu *g, uint32_t ctx_id, uint32_t res_id,

@@ -718,6 +718,43 @@ static void test_fenced_unmap(void)
 }
 
 /*
+ * Upstream's virtio-gpu-gl (patches/0034): a fenced UNMAP whose blob is
+ * still being finalized is suspended at the head of the queue and runs
+ * when it can, its fence signalled then; before, it went to the fence
+ * queue unrun and its fence was never created.
+ */
+static void test_gl_fenced_unmap(void)
+{
+    struct virtio_gpu_resource_unmap_blob ub = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB,
+        .hdr.flags = VIRTIO_GPU_FLAG_FENCE,
+        .hdr.fence_id = 42,
+        .resource_id = 10,
+    };
+    struct virtio_gpu_ctrl_hdr resp;
+    uint8_t pat[64], back[64];
+    GpuPending p;
+    Gpu g;
+
+    gpu_start_device(&g, 64 * MiB, "virtio-gpu-gl-pci,blob=on,x-headless=on");
+    gpu_ctx_create(&g, 1);
+    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
+    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill_pattern(pat, sizeof(pat), 9);
+    qtest_memwrite(g.f.qts, g.bar4, pat, sizeof(pat));
+    gpu_send(&g, &ub, sizeof(ub), sizeof(resp), &p);
+    g_assert_cmphex(gpu_collect_stepping(&g, &p, &resp), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpuint(le32_to_cpu(resp.flags) & VIRTIO_GPU_FLAG_FENCE, !=, 0);
+    g_assert_cmpuint(le64_to_cpu(resp.fence_id), ==, 42);
+    /* it ran: the blob maps again, elsewhere, with what was written */
+    g_assert_cmphex(gpu_map(&g, 10, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    qtest_memread(g.f.qts, g.bar4 + 4 * MiB, back, sizeof(back));
+    g_assert_cmpmem(pat, sizeof(pat), back, sizeof(back));
+    gpu_stop(&g);
+}
+
+/*
  * HMP "info mtree -f" with a blob mapped: it prints views that several
  * address spaces share, and must drop every reference it takes
  * (patches/0024), or the blob's region is never finalized and the next
@@ -1108,6 +1145,7 @@ int main(int argc, char **argv)
                    test_set_aside);
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
                    test_fenced_unmap);
+    qtest_add_func("/virtio-gpu-gl/fenced-unmap", test_gl_fenced_unmap);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-on",
                         "on", test_renderer_copy);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-off",
