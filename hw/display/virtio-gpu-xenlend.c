@@ -264,13 +264,6 @@ static void xenlend_process_cmd(VirtIOGPU *g,
     case VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING:
         xenlend_cmd_detach_backing(g, cmd);
         break;
-    case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
-        if (VIRTIO_GPU_BASE(x)->headless) {
-            /* no display to show it on: nothing to do */
-            break;
-        }
-        virtio_gpu_virgl_process_cmd(g, cmd);
-        return;
     default:
         virtio_gpu_virgl_process_cmd(g, cmd);
         return;

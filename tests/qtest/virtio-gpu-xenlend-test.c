@@ -718,6 +718,51 @@ static void test_fenced_unmap(void)
 }
 
 /*
+ * Headless, a scanout is accepted and a flush of it does nothing: the
+ * console has no GL context to show it in (patches/0009; upstream's
+ * virtio-gpu-gl with x-headless=on used to abort in dpy_gl_update()).
+ */
+static void headless_flush(const char *device)
+{
+    enum { TEXTURE_2D = 2, B8G8R8X8_UNORM = 2, BIND_RENDER_TARGET = 2 };
+    struct virtio_gpu_resource_create_3d c3d = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_3D,
+        .resource_id = 20, .target = TEXTURE_2D,
+        .format = B8G8R8X8_UNORM, .bind = BIND_RENDER_TARGET,
+        .width = 64, .height = 64, .depth = 1, .array_size = 1,
+    };
+    struct virtio_gpu_set_scanout ss = {
+        .hdr.type = VIRTIO_GPU_CMD_SET_SCANOUT,
+        .resource_id = 20, .r.width = 64, .r.height = 64,
+    };
+    struct virtio_gpu_resource_flush rf = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_FLUSH,
+        .resource_id = 20, .r.width = 64, .r.height = 64,
+    };
+    Gpu g;
+
+    gpu_start_device(&g, 64 * MiB, device);
+    gpu_ctx_create(&g, 1);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &c3d, sizeof(c3d)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &ss, sizeof(ss)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd_nodata(&g, &rf, sizeof(rf)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&g);
+}
+
+static void test_headless_flush(void)
+{
+    headless_flush("virtio-gpu-xenlend,lend=on");
+}
+
+static void test_gl_headless_flush(void)
+{
+    headless_flush("virtio-gpu-gl-pci,blob=on,x-headless=on");
+}
+
+/*
  * Upstream's virtio-gpu-gl (patches/0034): a fenced UNMAP whose blob is
  * still being finalized is suspended at the head of the queue and runs
  * when it can, its fence signalled then; before, it went to the fence
@@ -1146,6 +1191,8 @@ int main(int argc, char **argv)
     qtest_add_func("/virtio-gpu-xenlend/lifecycle/fenced-unmap",
                    test_fenced_unmap);
     qtest_add_func("/virtio-gpu-gl/fenced-unmap", test_gl_fenced_unmap);
+    qtest_add_func("/virtio-gpu-gl/headless-flush", test_gl_headless_flush);
+    qtest_add_func("/virtio-gpu-xenlend/headless-flush", test_headless_flush);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-on",
                         "on", test_renderer_copy);
     qtest_add_data_func("/virtio-gpu-xenlend/blob/renderer-copy/lend-off",
