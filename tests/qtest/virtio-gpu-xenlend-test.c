@@ -685,8 +685,15 @@ static void test_bar_move_and_decode(void)
     gpu_stop(&g);
 }
 
-/* A fenced UNMAP still unmaps, answers once, and the blob maps again */
-static void test_fenced_unmap(void)
+/*
+ * A fenced UNMAP still unmaps, answers once with its fence, and the blob
+ * maps again elsewhere with what was written.  @lend: virtio-gpu-xenlend
+ * with lend=on, else upstream's virtio-gpu-gl (patches/0034: its fenced
+ * UNMAP of a blob still being finalized is suspended at the head of the
+ * queue and runs when it can; before, it went to the fence queue unrun
+ * and its fence was never created).
+ */
+static void fenced_unmap(bool lend)
 {
     struct virtio_gpu_resource_unmap_blob ub = {
         .hdr.type = VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB,
@@ -697,24 +704,45 @@ static void test_fenced_unmap(void)
     struct virtio_gpu_ctrl_hdr resp;
     Mapped m = { 10, 4 * MiB, 64 * KiB };
     uint8_t pat[64], back[64];
+    GpuPending p;
     Gpu g;
 
-    gpu_start(&g, 64 * MiB, "on");
+    if (lend) {
+        gpu_start(&g, 64 * MiB, "on");
+    } else {
+        gpu_start_device(&g, 64 * MiB,
+                         "virtio-gpu-gl-pci,blob=on,x-headless=on");
+    }
     gpu_ctx_create(&g, 1);
     gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
     g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     fill_pattern(pat, sizeof(pat), 9);
     qtest_memwrite(g.f.qts, g.bar4, pat, sizeof(pat));
-    g_assert_cmphex(gpu_cmd(&g, &ub, sizeof(ub), &resp, sizeof(resp)), ==,
+    gpu_send(&g, &ub, sizeof(ub), sizeof(resp), &p);
+    g_assert_cmphex(gpu_collect_stepping(&g, &p, &resp), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_cmpuint(le32_to_cpu(resp.flags) & VIRTIO_GPU_FLAG_FENCE, !=, 0);
     g_assert_cmpuint(le64_to_cpu(resp.fence_id), ==, 42);
-    check_lent_equals_mapped(&g, NULL, 0);
+    if (lend) {
+        check_lent_equals_mapped(&g, NULL, 0);
+    }
     g_assert_cmphex(gpu_map(&g, 10, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
-    check_lent_equals_mapped(&g, &m, 1);
+    if (lend) {
+        check_lent_equals_mapped(&g, &m, 1);
+    }
     qtest_memread(g.f.qts, g.bar4 + 4 * MiB, back, sizeof(back));
     g_assert_cmpmem(pat, sizeof(pat), back, sizeof(back));
     gpu_stop(&g);
+}
+
+static void test_fenced_unmap(void)
+{
+    fenced_unmap(true);
+}
+
+static void test_gl_fenced_unmap(void)
+{
+    fenced_unmap(false);
 }
 
 /*
@@ -762,42 +790,6 @@ static void test_gl_headless_flush(void)
     headless_flush("virtio-gpu-gl-pci,blob=on,x-headless=on");
 }
 
-/*
- * Upstream's virtio-gpu-gl (patches/0034): a fenced UNMAP whose blob is
- * still being finalized is suspended at the head of the queue and runs
- * when it can, its fence signalled then; before, it went to the fence
- * queue unrun and its fence was never created.
- */
-static void test_gl_fenced_unmap(void)
-{
-    struct virtio_gpu_resource_unmap_blob ub = {
-        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB,
-        .hdr.flags = VIRTIO_GPU_FLAG_FENCE,
-        .hdr.fence_id = 42,
-        .resource_id = 10,
-    };
-    struct virtio_gpu_ctrl_hdr resp;
-    uint8_t pat[64], back[64];
-    GpuPending p;
-    Gpu g;
-
-    gpu_start_device(&g, 64 * MiB, "virtio-gpu-gl-pci,blob=on,x-headless=on");
-    gpu_ctx_create(&g, 1);
-    gpu_blob_create(&g, 1, 10, 64 * KiB, VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE);
-    g_assert_cmphex(gpu_map(&g, 10, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
-    fill_pattern(pat, sizeof(pat), 9);
-    qtest_memwrite(g.f.qts, g.bar4, pat, sizeof(pat));
-    gpu_send(&g, &ub, sizeof(ub), sizeof(resp), &p);
-    g_assert_cmphex(gpu_collect_stepping(&g, &p, &resp), ==,
-                    VIRTIO_GPU_RESP_OK_NODATA);
-    g_assert_cmpuint(le32_to_cpu(resp.flags) & VIRTIO_GPU_FLAG_FENCE, !=, 0);
-    g_assert_cmpuint(le64_to_cpu(resp.fence_id), ==, 42);
-    /* it ran: the blob maps again, elsewhere, with what was written */
-    g_assert_cmphex(gpu_map(&g, 10, 4 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
-    qtest_memread(g.f.qts, g.bar4 + 4 * MiB, back, sizeof(back));
-    g_assert_cmpmem(pat, sizeof(pat), back, sizeof(back));
-    gpu_stop(&g);
-}
 
 /*
  * HMP "info mtree -f" with a blob mapped: it prints views that several
